@@ -1,0 +1,45 @@
+using ArFleet.Contracts;
+
+namespace ArFleet.CampaignRules;
+
+/// <summary>The reward as the API states it. Only the fields of its Type are set.</summary>
+public record RewardSpec(string? Type, int? Budget, long? ValueCents, string? Currency, int? ValidDays, long? TotalCents, int? Count);
+
+public record LimitsSpec(int? PerUser, int? PerDevice, int? PerUserPerDay);
+
+public record GeoFence(double Lat, double Lon, double RadiusMeters);
+
+public record ActionSpec(string? Type, string? Url, string? AppId, string? Path);
+
+public static class RewardTypes
+{
+    public const string Voucher = "voucher";
+    public const string RedEnvelope = "redEnvelope";
+    public const string None = "none";
+}
+
+public static class CampaignStatus
+{
+    public const string Active = "active";
+}
+
+/// <summary>A campaign as stored, which is what rule evaluation reads.</summary>
+public record Campaign(
+    Guid CampaignId,
+    Guid TenantId,
+    string Name,
+    string Status,
+    Guid[] TargetIds,
+    DateTimeOffset StartsAt,
+    DateTimeOffset EndsAt,
+    int Priority,
+    RewardSpec Reward,
+    LimitsSpec Limits,
+    GeoFence? GeoFence,
+    ActionSpec? Action,
+    DateTimeOffset CreatedAt)
+{
+    public CampaignAction? ToAction() => Action is null ? null : new CampaignAction(Action.Type!, Action.Url, Action.AppId, Action.Path);
+
+    public RewardLimits ToLimits() => new(Limits.PerUser ?? 0, Limits.PerDevice ?? 0, Limits.PerUserPerDay ?? 0);
+}

@@ -1,0 +1,73 @@
+namespace ArFleet.CampaignRules;
+
+public record CampaignRequest(
+    string? Name,
+    Guid[]? TargetIds,
+    DateTimeOffset? StartsAt,
+    DateTimeOffset? EndsAt,
+    RewardSpec? Reward,
+    LimitsSpec? Limits,
+    GeoFence? GeoFence,
+    ActionSpec? Action,
+    int? Priority);
+
+/// <summary>Checks a campaign request field by field; the first problem found is named with its field.</summary>
+public static class CampaignValidator
+{
+    public record FieldError(string Field, string Message);
+
+    public static FieldError? Validate(CampaignRequest r)
+    {
+        if (string.IsNullOrWhiteSpace(r.Name) || r.Name.Length > 200) return new("name", "a name of 1 to 200 characters is required");
+        if (r.TargetIds is not { Length: > 0 }) return new("targetIds", "at least one target id is required");
+        if (r.TargetIds.Length > 100) return new("targetIds", "at most 100 targets per campaign");
+        if (r.StartsAt is null) return new("startsAt", "is required");
+        if (r.EndsAt is null) return new("endsAt", "is required");
+        if (r.EndsAt <= r.StartsAt) return new("endsAt", "must be after startsAt");
+        if (r.Reward is null) return new("reward", "is required");
+        if (ValidateReward(r.Reward) is { } rewardError) return rewardError;
+        if (r.Limits is { } l && (l.PerUser < 0 || l.PerDevice < 0 || l.PerUserPerDay < 0))
+            return new("limits", "limits must be zero (no limit) or positive");
+        if (r.GeoFence is { } g)
+        {
+            if (g.Lat is < -90 or > 90 || double.IsNaN(g.Lat)) return new("geoFence.lat", "must be between -90 and 90");
+            if (g.Lon is < -180 or > 180 || double.IsNaN(g.Lon)) return new("geoFence.lon", "must be between -180 and 180");
+            if (g.RadiusMeters is <= 0 or > 20_000_000 || double.IsNaN(g.RadiusMeters)) return new("geoFence.radiusMeters", "must be between 0 and 20,000,000");
+        }
+        if (r.Action is { } a && ValidateAction(a) is { } actionError) return actionError;
+        return null;
+    }
+
+    private static FieldError? ValidateReward(RewardSpec reward)
+    {
+        switch (reward.Type)
+        {
+            case RewardTypes.Voucher:
+                if (reward.Budget is not > 0) return new("reward.budget", "must be greater than 0");
+                if (reward.ValueCents is not > 0 || reward.ValueCents > 100_000_000) return new("reward.valueCents", "must be between 1 and 100,000,000");
+                if (reward.Currency is null || reward.Currency.Length != 3 || !reward.Currency.All(char.IsAsciiLetterUpper))
+                    return new("reward.currency", "must be an ISO 4217 code such as CNY");
+                if (reward.ValidDays is not (> 0 and <= 3650)) return new("reward.validDays", "must be between 1 and 3650");
+                return null;
+            case RewardTypes.RedEnvelope:
+                return new("reward.type", "red-envelope pools are not available yet; use 'voucher' or 'none'");
+            case RewardTypes.None:
+                return null;
+            default:
+                return new("reward.type", "must be one of: voucher, redEnvelope, none");
+        }
+    }
+
+    private static FieldError? ValidateAction(ActionSpec action) => action.Type switch
+    {
+        "h5" when !IsHttpsUrl(action.Url) => new("action.url", "must be an absolute https URL"),
+        "h5" => null,
+        "miniProgram" when string.IsNullOrWhiteSpace(action.AppId) => new("action.appId", "is required for a mini-program action"),
+        "miniProgram" when string.IsNullOrWhiteSpace(action.Path) => new("action.path", "is required for a mini-program action"),
+        "miniProgram" => null,
+        _ => new("action.type", "must be 'h5' or 'miniProgram'"),
+    };
+
+    private static bool IsHttpsUrl(string? url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps && uri.Host.Length > 0;
+}

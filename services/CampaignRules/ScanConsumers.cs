@@ -1,0 +1,47 @@
+using ArFleet.Contracts;
+using MassTransit;
+
+namespace ArFleet.CampaignRules;
+
+/// <summary>Applies the brand's campaign rules to a recognised scan: resolve it here, or ask voucher-issuance for a reward.</summary>
+public sealed class ScanRecognizedConsumer(CampaignStore store) : IConsumer<ScanRecognized>
+{
+    public async Task Consume(ConsumeContext<ScanRecognized> context)
+    {
+        var scan = context.Message;
+        var campaigns = await store.ForTargetAsync(scan.TenantId, scan.Target.TargetId, context.CancellationToken);
+        switch (RuleEvaluator.Evaluate(campaigns, scan.OccurredAt, scan.Location))
+        {
+            case RuleDecision.RequestReward(var campaign):
+                var r = campaign.Reward;
+                await context.Publish(new RewardRequested(
+                    scan.ScanId, scan.TenantId, scan.AppTenantId, campaign.CampaignId, scan.UserId, scan.DeviceId,
+                    new RewardTerms(r.Budget!.Value, r.ValueCents!.Value, r.Currency!, r.ValidDays!.Value),
+                    campaign.ToLimits(), scan.Target, campaign.ToAction(), DateTimeOffset.UtcNow));
+                break;
+            case RuleDecision.Resolve(var outcome, var campaign):
+                await context.Publish(new ScanResolved(
+                    scan.ScanId, scan.TenantId, scan.AppTenantId, ScanStatus.Resolved, outcome, campaign?.CampaignId,
+                    scan.Target, null, campaign?.ToAction(), DateTimeOffset.UtcNow));
+                break;
+        }
+    }
+}
+
+public sealed class ScanUnrecognizedConsumer : IConsumer<ScanUnrecognized>
+{
+    public Task Consume(ConsumeContext<ScanUnrecognized> context)
+    {
+        var scan = context.Message;
+        var status = scan.Reason == UnrecognizedReason.NoMatch ? ScanStatus.Resolved : ScanStatus.Rejected;
+        return context.Publish(new ScanResolved(
+            scan.ScanId, scan.TenantId, scan.TenantId, status, ScanOutcome.Unrecognized, null, null, null, null, DateTimeOffset.UtcNow));
+    }
+}
+
+/// <summary>Counts issued rewards so a campaign can report its remaining budget.</summary>
+public sealed class RewardIssuedConsumer(CampaignStore store) : IConsumer<RewardIssued>
+{
+    public Task Consume(ConsumeContext<RewardIssued> context) =>
+        store.RecordIssuedAsync(context.Message.ScanId, context.Message.CampaignId, context.CancellationToken);
+}

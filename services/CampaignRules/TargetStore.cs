@@ -1,0 +1,79 @@
+using Npgsql;
+
+namespace ArFleet.CampaignRules;
+
+public static class TargetStatus
+{
+    public const string Pending = "pending";
+    public const string Active = "active";
+    public const string Rejected = "rejected";
+}
+
+public record TargetView(Guid TargetId, string Name, string Status, int? Grade, string? Reason, DateTimeOffset CreatedAt);
+
+public sealed class TargetStore(NpgsqlDataSource db)
+{
+    private const string Columns = "id, name, status, grade, reason, created_at";
+
+    public async Task CreateAsync(Guid targetId, Guid tenantId, string name, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand("INSERT INTO targets (id, tenant_id, name, status) VALUES ($1, $2, $3, $4)");
+        command.Parameters.AddWithValue(targetId);
+        command.Parameters.AddWithValue(tenantId);
+        command.Parameters.AddWithValue(name);
+        command.Parameters.AddWithValue(TargetStatus.Pending);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task DeleteAsync(Guid targetId, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand("DELETE FROM targets WHERE id = $1");
+        command.Parameters.AddWithValue(targetId);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<TargetView?> GetAsync(Guid tenantId, Guid targetId, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand($"SELECT {Columns} FROM targets WHERE id = $1 AND tenant_id = $2");
+        command.Parameters.AddWithValue(targetId);
+        command.Parameters.AddWithValue(tenantId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
+    }
+
+    public async Task<List<TargetView>> ListAsync(Guid tenantId, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand($"SELECT {Columns} FROM targets WHERE tenant_id = $1 ORDER BY created_at DESC LIMIT 500");
+        command.Parameters.AddWithValue(tenantId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var targets = new List<TargetView>();
+        while (await reader.ReadAsync(cancellationToken)) targets.Add(Read(reader));
+        return targets;
+    }
+
+    /// <summary>Statuses of the given targets that this tenant owns; ids it does not own are absent.</summary>
+    public async Task<Dictionary<Guid, string>> StatusesAsync(Guid tenantId, IReadOnlyCollection<Guid> targetIds, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand("SELECT id, status FROM targets WHERE tenant_id = $1 AND id = ANY($2)");
+        command.Parameters.AddWithValue(tenantId);
+        command.Parameters.AddWithValue(targetIds.ToArray());
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var statuses = new Dictionary<Guid, string>();
+        while (await reader.ReadAsync(cancellationToken)) statuses[reader.GetGuid(0)] = reader.GetString(1);
+        return statuses;
+    }
+
+    public async Task SetGradeAsync(Guid targetId, string status, int grade, string? reason, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand("UPDATE targets SET status = $2, grade = $3, reason = $4 WHERE id = $1");
+        command.Parameters.AddWithValue(targetId);
+        command.Parameters.AddWithValue(status);
+        command.Parameters.AddWithValue(grade);
+        command.Parameters.AddWithValue((object?)reason ?? DBNull.Value);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static TargetView Read(NpgsqlDataReader r) => new(
+        r.GetGuid(0), r.GetString(1), r.GetString(2),
+        r.IsDBNull(3) ? null : r.GetInt32(3), r.IsDBNull(4) ? null : r.GetString(4), r.GetFieldValue<DateTimeOffset>(5));
+}

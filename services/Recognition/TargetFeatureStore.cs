@@ -1,0 +1,74 @@
+using System.Runtime.InteropServices;
+using Npgsql;
+using OpenCvSharp;
+
+namespace ArFleet.Recognition;
+
+/// <summary>Persists accepted targets' features in recognition's own database.</summary>
+public sealed class TargetFeatureStore(NpgsqlDataSource db)
+{
+    public async Task SaveAsync(IndexedTarget target, int grade, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand(
+            "INSERT INTO target_features (target_id, tenant_id, width, height, grade, keypoints, descriptors) VALUES ($1, $2, $3, $4, $5, $6, $7) " +
+            "ON CONFLICT (target_id) DO NOTHING");
+        command.Parameters.AddWithValue(target.TargetId);
+        command.Parameters.AddWithValue(target.TenantId);
+        command.Parameters.AddWithValue(target.Width);
+        command.Parameters.AddWithValue(target.Height);
+        command.Parameters.AddWithValue(grade);
+        command.Parameters.AddWithValue(MemoryMarshal.AsBytes(target.Points.AsSpan()).ToArray());
+        command.Parameters.AddWithValue(DescriptorBytes(target.Descriptors));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<IndexedTarget?> GetAsync(Guid targetId, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand($"SELECT {Columns} FROM target_features WHERE target_id = $1");
+        command.Parameters.AddWithValue(targetId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
+    }
+
+    public async IAsyncEnumerable<IndexedTarget> AllAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand($"SELECT {Columns} FROM target_features");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) yield return Read(reader);
+    }
+
+    private const string Columns = "target_id, tenant_id, width, height, keypoints, descriptors";
+
+    private static IndexedTarget Read(NpgsqlDataReader r)
+    {
+        var points = MemoryMarshal.Cast<byte, Point2f>(r.GetFieldValue<byte[]>(4)).ToArray();
+        var bytes = r.GetFieldValue<byte[]>(5);
+        var descriptors = new Mat(points.Length, 32, MatType.CV_8UC1);
+        Marshal.Copy(bytes, 0, descriptors.Data, bytes.Length);
+        return new IndexedTarget(r.GetGuid(0), r.GetGuid(1), r.GetInt32(2), r.GetInt32(3), points, descriptors);
+    }
+
+    private static byte[] DescriptorBytes(Mat descriptors)
+    {
+        var bytes = new byte[descriptors.Rows * descriptors.Cols];
+        if (bytes.Length > 0)
+        {
+            using var copy = descriptors.IsContinuous() ? null : descriptors.Clone(); // Clone() is continuous
+            Marshal.Copy((copy ?? descriptors).Data, bytes, 0, bytes.Length);
+        }
+        return bytes;
+    }
+}
+
+/// <summary>Loads every stored target into this worker's index before it starts consuming scans.</summary>
+public sealed class TargetIndexLoader(TargetFeatureStore store, TargetIndex index, ILogger<TargetIndexLoader> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        await foreach (var target in store.AllAsync(cancellationToken)) index.Add(target);
+        logger.LogInformation("Loaded {Targets} targets into the index in {Elapsed} ms", index.Count, started.ElapsedMilliseconds);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

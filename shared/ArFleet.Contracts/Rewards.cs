@@ -1,0 +1,50 @@
+using MassTransit;
+
+namespace ArFleet.Contracts;
+
+/// <summary>Campaign rules decided a scan may earn a reward; voucher-issuance decides budget and limits
+/// atomically. Target and Action ride along so the terminal ScanResolved can carry them.</summary>
+[MessageUrn("arfleet:reward-requested:v1")]
+public record RewardRequested(
+    Guid ScanId,
+    Guid TenantId,
+    Guid AppTenantId,
+    Guid CampaignId,
+    string UserId,
+    string DeviceId,
+    RewardTerms Terms,
+    RewardLimits Limits,
+    RecognizedTarget Target,
+    CampaignAction? Action,
+    DateTimeOffset OccurredAt);
+
+[MessageUrn("arfleet:reward-issued:v1")]
+public record RewardIssued(
+    Guid ScanId,
+    Guid TenantId,
+    Guid CampaignId,
+    string UserId,
+    IssuedReward Reward,
+    DateTimeOffset OccurredAt);
+
+[MessageUrn("arfleet:reward-denied:v1")]
+public record RewardDenied(
+    Guid ScanId,
+    Guid TenantId,
+    Guid CampaignId,
+    string UserId,
+    RewardDenialReason Reason,
+    DateTimeOffset OccurredAt);
+
+public enum RewardDenialReason { BudgetExhausted, LimitReached }
+
+/// <summary>What a campaign gives: a voucher with a budget in count.</summary>
+public record RewardTerms(int Budget, long ValueCents, string Currency, int ValidDays);
+
+/// <summary>Zero means no limit.</summary>
+public record RewardLimits(int PerUser, int PerDevice, int PerUserPerDay);
+
+public record IssuedReward(string VoucherCode, long ValueCents, string Currency, DateTimeOffset ExpiresAt);
+
+/// <summary>What the app opens next: an H5 page (Url) or a mini-program page (AppId, Path).</summary>
+public record CampaignAction(string Type, string? Url, string? AppId, string? Path);

@@ -1,0 +1,74 @@
+using MassTransit;
+
+namespace ArFleet.Contracts;
+
+// Every event lives here once. MassTransit routes by message URN, so the URN (not the CLR name)
+// is the wire contract: a breaking change gets a new record with a new version suffix.
+
+/// <summary>A consumer app submitted a camera frame; the image waits in the claim-check store.</summary>
+[MessageUrn("arfleet:scan-submitted:v1")]
+public record ScanSubmitted(
+    Guid ScanId,
+    Guid TenantId,
+    string UserId,
+    string DeviceId,
+    GeoPoint? Location,
+    string ImageKey,
+    DateTimeOffset OccurredAt);
+
+/// <summary>Recognition found a registered target in the frame. TenantId is the brand owning the target.</summary>
+[MessageUrn("arfleet:scan-recognized:v1")]
+public record ScanRecognized(
+    Guid ScanId,
+    Guid TenantId,
+    Guid AppTenantId,
+    string UserId,
+    string DeviceId,
+    GeoPoint? Location,
+    RecognizedTarget Target,
+    DateTimeOffset OccurredAt);
+
+/// <summary>No registered target in the frame, or the frame could not be used (Reason says which).</summary>
+[MessageUrn("arfleet:scan-unrecognized:v1")]
+public record ScanUnrecognized(
+    Guid ScanId,
+    Guid TenantId,
+    UnrecognizedReason Reason,
+    string? Detail,
+    DateTimeOffset OccurredAt);
+
+/// <summary>The terminal event of a scan: what the app shows. TenantId is the brand when a target was
+/// recognised, otherwise the app tenant.</summary>
+[MessageUrn("arfleet:scan-resolved:v1")]
+public record ScanResolved(
+    Guid ScanId,
+    Guid TenantId,
+    Guid AppTenantId,
+    ScanStatus Status,
+    ScanOutcome Outcome,
+    Guid? CampaignId,
+    RecognizedTarget? Target,
+    IssuedReward? Reward,
+    CampaignAction? Action,
+    DateTimeOffset OccurredAt);
+
+public record GeoPoint(double Lat, double Lon);
+
+/// <summary>Corners are the target's four corners in query-image pixels, clockwise from top-left.</summary>
+public record RecognizedTarget(Guid TargetId, double Confidence, double[][] Corners);
+
+public enum UnrecognizedReason { NoMatch, InvalidImage, ImageExpired }
+
+public enum ScanStatus { Processing, Resolved, Rejected }
+
+public enum ScanOutcome
+{
+    Rewarded,
+    NoReward,
+    BudgetExhausted,
+    LimitReached,
+    OutsideGeoFence,
+    NoCampaign,
+    Unrecognized,
+    SuspectedRecapture,
+}

@@ -1,0 +1,115 @@
+using System.Reflection;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace ArFleet.ServiceDefaults;
+
+public static class Postgres
+{
+    /// <summary>An NpgsqlDataSource for the service's own database (ConnectionStrings:postgres), created if
+    /// missing and brought up to date with the SQL files embedded under Migrations/ in <paramref name="migrations"/>.
+    /// Call before AddArFleetMessaging: hosted services start in order, so the schema exists before consumers run.</summary>
+    public static IHostApplicationBuilder AddArFleetPostgres(this IHostApplicationBuilder builder, Assembly migrations)
+    {
+        var connectionString = builder.Configuration.GetConnectionString("postgres")
+            ?? throw new InvalidOperationException("ConnectionStrings:postgres is not configured.");
+        builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
+        builder.Services.AddHostedService(sp => new DatabaseMigrator(
+            connectionString, migrations, sp.GetRequiredService<ILogger<DatabaseMigrator>>()));
+        builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: [ServiceDefaultsExtensions.ReadyTag]);
+        return builder;
+    }
+
+    private sealed class PostgresHealthCheck(NpgsqlDataSource dataSource) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                await using var command = dataSource.CreateCommand("SELECT 1");
+                await command.ExecuteScalarAsync(cancellationToken);
+                return HealthCheckResult.Healthy();
+            }
+            catch (Exception e)
+            {
+                return HealthCheckResult.Unhealthy("PostgreSQL does not answer", e);
+            }
+        }
+    }
+}
+
+/// <summary>Applies embedded Migrations/NNN_name.sql files once each, in name order, under an advisory
+/// lock so that several instances starting together do not race.</summary>
+public sealed class DatabaseMigrator(string connectionString, Assembly migrations, ILogger<DatabaseMigrator> logger) : IHostedService
+{
+    private const long AdvisoryLockKey = 0x4172466c656574; // "ArFleet"
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await CreateDatabaseIfMissing(cancellationToken);
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await Execute(connection, $"SELECT pg_advisory_lock({AdvisoryLockKey})", cancellationToken);
+        try
+        {
+            await Execute(connection, "CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())", cancellationToken);
+            var applied = new HashSet<string>();
+            await using (var read = new NpgsqlCommand("SELECT name FROM schema_migrations", connection))
+            await using (var reader = await read.ExecuteReaderAsync(cancellationToken))
+                while (await reader.ReadAsync(cancellationToken)) applied.Add(reader.GetString(0));
+
+            foreach (var resource in migrations.GetManifestResourceNames().Where(n => n.EndsWith(".sql", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+            {
+                var name = resource[(resource.IndexOf(".Migrations.", StringComparison.Ordinal) + ".Migrations.".Length)..];
+                if (applied.Contains(name)) continue;
+                await using var stream = migrations.GetManifestResourceStream(resource)!;
+                var sql = await new StreamReader(stream).ReadToEndAsync(cancellationToken);
+                await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+                await using (var apply = new NpgsqlCommand(sql, connection, transaction)) await apply.ExecuteNonQueryAsync(cancellationToken);
+                await using (var record = new NpgsqlCommand("INSERT INTO schema_migrations (name) VALUES ($1)", connection, transaction))
+                {
+                    record.Parameters.AddWithValue(name);
+                    await record.ExecuteNonQueryAsync(cancellationToken);
+                }
+                await transaction.CommitAsync(cancellationToken);
+                logger.LogInformation("Applied migration {Migration}", name);
+            }
+        }
+        finally
+        {
+            await Execute(connection, $"SELECT pg_advisory_unlock({AdvisoryLockKey})", CancellationToken.None);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private async Task CreateDatabaseIfMissing(CancellationToken cancellationToken)
+    {
+        var target = new NpgsqlConnectionStringBuilder(connectionString);
+        var maintenance = new NpgsqlConnectionStringBuilder(connectionString) { Database = "postgres", Pooling = false };
+        await using var connection = new NpgsqlConnection(maintenance.ConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection);
+        exists.Parameters.AddWithValue(target.Database!);
+        if (await exists.ExecuteScalarAsync(cancellationToken) is not null) return;
+        try
+        {
+            await Execute(connection, $"CREATE DATABASE \"{target.Database!.Replace("\"", "\"\"")}\"", cancellationToken);
+            logger.LogInformation("Created database {Database}", target.Database);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DuplicateDatabase)
+        {
+            // another instance created it first
+        }
+    }
+
+    private static async Task Execute(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}
