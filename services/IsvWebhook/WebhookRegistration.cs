@@ -1,0 +1,29 @@
+using Microsoft.Extensions.Options;
+
+namespace ArFleet.IsvWebhook;
+
+public static class WebhookRegistration
+{
+    public static IHostApplicationBuilder AddWebhookDelivery(this IHostApplicationBuilder builder)
+    {
+        var allowLoopback = builder.Environment.IsDevelopment() && builder.Configuration.GetValue<bool>("Webhooks:AllowLoopback");
+        builder.Services.Configure<WebhookOptions>(builder.Configuration.GetSection("Webhooks"));
+        builder.Services.PostConfigure<WebhookOptions>(o => o.AllowLoopback = allowLoopback); // never outside Development
+        builder.Services.AddSingleton<HostResolver>(GuardedConnector.SystemResolver);
+        builder.Services.AddSingleton(sp => new GuardedConnector(sp.GetRequiredService<HostResolver>(), allowLoopback));
+        builder.Services.AddSingleton<EndpointStore>().AddSingleton<DeliveryQueue>();
+#pragma warning disable EXTEXP0001 // experimental API: the only way to opt one client out of the service-wide resilience defaults
+        builder.Services.AddHttpClient(DeliveryDispatcher.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .RemoveAllResilienceHandlers() // deliveries have their own durable retry schedule
+            .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false,
+                UseProxy = false,
+                ConnectCallback = sp.GetRequiredService<GuardedConnector>().ConnectAsync,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+            });
+#pragma warning restore EXTEXP0001
+        builder.Services.AddHostedService<DeliveryDispatcher>();
+        return builder;
+    }
+}
