@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -54,7 +55,8 @@ public static class ApiKeyAuthentication
     public static IHostApplicationBuilder AddApiKeyAuthentication<TResolver>(this IHostApplicationBuilder builder)
         where TResolver : class, ITenantKeyResolver
     {
-        builder.Services.AddSingleton<ITenantKeyResolver, TResolver>();
+        builder.Services.TryAddSingleton<TResolver>();
+        builder.Services.AddSingleton<ITenantKeyResolver>(sp => sp.GetRequiredService<TResolver>());
         builder.Services.AddAuthentication(Scheme).AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(Scheme, null);
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(ApiPolicies.Admin, p => p.RequireClaim(KindClaim, TenantKinds.Admin))
