@@ -1,0 +1,98 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace ArFleet.Testing;
+
+/// <summary>A thin client of the public API (shared/API.md) for tests and tools.</summary>
+public sealed class ArFleetClient(Fleet fleet) : IDisposable
+{
+    private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(30) };
+
+    public record Tenant(Guid TenantId, string ApiKey);
+
+    public async Task<Tenant> CreateTenantAsync(string name, string kind)
+    {
+        using var response = await SendAsync(HttpMethod.Post, fleet.Campaigns, "/v1/tenants", fleet.AdminKey, JsonContent.Create(new { name, kind }));
+        await EnsureStatus(response, HttpStatusCode.Created);
+        var body = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+        return new Tenant(Guid.Parse((string)body["tenantId"]!), (string)body["apiKey"]!);
+    }
+
+    public async Task<Guid> UploadTargetAsync(string key, string name, byte[] image, string fileName = "target.png")
+    {
+        using var form = new MultipartFormDataContent { { new StringContent(name), "name" }, { new ByteArrayContent(image), "image", fileName } };
+        using var response = await SendAsync(HttpMethod.Post, fleet.Campaigns, "/v1/targets", key, form);
+        await EnsureStatus(response, HttpStatusCode.Accepted);
+        return Guid.Parse((string)(await response.Content.ReadFromJsonAsync<JsonObject>())!["targetId"]!);
+    }
+
+    /// <summary>Polls the target until recognition has graded it (active or rejected).</summary>
+    public async Task<JsonObject> WaitForTargetGradeAsync(string key, Guid targetId, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            var target = await GetJsonAsync(fleet.Campaigns, $"/v1/targets/{targetId}", key);
+            if ((string?)target["status"] != "pending" || DateTime.UtcNow > deadline) return target;
+            await Task.Delay(100);
+        }
+    }
+
+    public async Task<Guid> CreateCampaignAsync(string key, object campaign)
+    {
+        using var response = await SendAsync(HttpMethod.Post, fleet.Campaigns, "/v1/campaigns", key, JsonContent.Create(campaign));
+        await EnsureStatus(response, HttpStatusCode.Created);
+        return Guid.Parse((string)(await response.Content.ReadFromJsonAsync<JsonObject>())!["campaignId"]!);
+    }
+
+    public async Task<(Guid EndpointId, string Secret)> RegisterWebhookAsync(string key, string url, params string[] eventTypes)
+    {
+        using var response = await SendAsync(HttpMethod.Post, fleet.Webhooks, "/v1/webhook-endpoints", key, JsonContent.Create(new { url, eventTypes }));
+        await EnsureStatus(response, HttpStatusCode.Created);
+        var body = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+        return (Guid.Parse((string)body["endpointId"]!), (string)body["secret"]!);
+    }
+
+    public Task<HttpResponseMessage> SubmitScanAsync(string key, byte[] image, string userId, string deviceId, int wait = 10,
+        string? idempotencyKey = null, double? lat = null, double? lon = null, string fileName = "scan.jpg")
+    {
+        var form = new MultipartFormDataContent
+        {
+            { new ByteArrayContent(image), "image", fileName }, { new StringContent(userId), "userId" }, { new StringContent(deviceId), "deviceId" },
+        };
+        if (lat is not null) form.Add(new StringContent(lat.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)), "lat");
+        if (lon is not null) form.Add(new StringContent(lon.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)), "lon");
+        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(fleet.Ingest, $"/v1/scans?wait={wait}")) { Content = form };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        if (idempotencyKey is not null) request.Headers.Add("Idempotency-Key", idempotencyKey);
+        return http.SendAsync(request);
+    }
+
+    public async Task<JsonObject> GetJsonAsync(Uri service, string path, string key)
+    {
+        using var response = await SendAsync(HttpMethod.Get, service, path, key);
+        await EnsureStatus(response, HttpStatusCode.OK);
+        return (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+    }
+
+    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, Uri service, string path, string? key, HttpContent? content = null)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(service, path)) { Content = content };
+        if (key is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return await http.SendAsync(request);
+    }
+
+    public static async Task EnsureStatus(HttpResponseMessage response, HttpStatusCode expected)
+    {
+        if (response.StatusCode != expected)
+            throw new HttpRequestException($"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri} answered {(int)response.StatusCode}, " +
+                $"expected {(int)expected}: {await response.Content.ReadAsStringAsync()}");
+    }
+
+    public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web);
+
+    public void Dispose() => http.Dispose();
+}

@@ -1,0 +1,209 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Reflection;
+using System.Text;
+using Npgsql;
+
+namespace ArFleet.Testing;
+
+/// <summary>The five services as real processes (the built service DLLs) on free ports, against the real
+/// servers, isolated from any other fleet on them by a RabbitMQ vhost, databases and a Redis database of their own.</summary>
+public sealed class Fleet : IAsyncDisposable
+{
+    public static readonly string[] ServiceNames = ["campaign-rules", "ingest", "recognition", "voucher-issuance", "isv-webhook"];
+
+    public required Infrastructure Infrastructure { get; init; }
+    public required string RunId { get; init; }
+    public required string AdminKey { get; init; }
+    public required IReadOnlyDictionary<string, ServiceProcess> Services { get; init; }
+    public Uri Ingest => Services["ingest"].BaseAddress;
+    public Uri Campaigns => Services["campaign-rules"].BaseAddress;
+    public Uri Vouchers => Services["voucher-issuance"].BaseAddress;
+    public Uri Webhooks => Services["isv-webhook"].BaseAddress;
+    public string VirtualHost => RunId;
+    public string Redis => Infrastructure.Redis + ",defaultDatabase=1";
+
+    public string PostgresFor(string service) =>
+        new NpgsqlConnectionStringBuilder(Infrastructure.Postgres) { Database = $"arfleet_{RunId}_{service.Replace('-', '_')}" }.ConnectionString;
+
+    public string RabbitMqUrlForVirtualHost()
+    {
+        var builder = new UriBuilder(Infrastructure.RabbitMqUrl) { Path = "/" + Uri.EscapeDataString(VirtualHost) };
+        return builder.Uri.ToString();
+    }
+
+    /// <param name="settings">Extra configuration for every service (environment-variable form, e.g. Webhooks__PollInterval).</param>
+    public static async Task<Fleet> StartAsync(Infrastructure infrastructure, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var runId = "t" + Guid.NewGuid().ToString("N")[..10];
+        await RabbitMqManagement(infrastructure, HttpMethod.Put, $"vhosts/{runId}", null);
+        await RabbitMqManagement(infrastructure, HttpMethod.Put, $"permissions/{runId}/{Credentials(infrastructure).User}",
+            """{"configure":".*","write":".*","read":".*"}""");
+
+        var ports = ServiceNames.ToDictionary(name => name, _ => FreePort());
+        var adminKey = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+        var services = new Dictionary<string, ServiceProcess>();
+        var fleet = new Fleet { Infrastructure = infrastructure, RunId = runId, AdminKey = adminKey, Services = services };
+        try
+        {
+            foreach (var name in ServiceNames)
+            {
+                var environment = new Dictionary<string, string>
+                {
+                    ["ASPNETCORE_ENVIRONMENT"] = "Development",
+                    ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{ports[name]}",
+                    ["ConnectionStrings__rabbitmq"] = fleet.RabbitMqUrlForVirtualHost(),
+                    ["ConnectionStrings__redis"] = fleet.Redis,
+                    ["ConnectionStrings__postgres"] = fleet.PostgresFor(name),
+                    ["Services__campaigns"] = $"http://127.0.0.1:{ports["campaign-rules"]}",
+                    ["ARFLEET_ADMIN_KEY"] = adminKey,
+                    ["ArFleet__ConsoleTraces"] = "true",
+                    ["Webhooks__AllowLoopback"] = "true",
+                    ["Logging__LogLevel__Default"] = "Information",
+                };
+                foreach (var (key, value) in settings ?? new Dictionary<string, string>()) environment[key] = value;
+                services[name] = ServiceProcess.Start(name, ports[name], environment);
+            }
+            await Task.WhenAll(services.Values.Select(s => s.WaitUntilReadyAsync(TimeSpan.FromSeconds(120))));
+            return fleet;
+        }
+        catch
+        {
+            await fleet.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var service in Services.Values) service.Dispose();
+        try
+        {
+            await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(Infrastructure.Postgres) { Database = "postgres" }.ConnectionString);
+            await connection.OpenAsync();
+            foreach (var name in ServiceNames)
+            {
+                var database = new NpgsqlConnectionStringBuilder(PostgresFor(name)).Database;
+                await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", connection);
+                await drop.ExecuteNonQueryAsync();
+            }
+            await RabbitMqManagement(Infrastructure, HttpMethod.Delete, $"vhosts/{RunId}", null);
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"Cleaning up test fleet {RunId} failed: {e.Message}");
+        }
+    }
+
+    private static (string User, string Password) Credentials(Infrastructure infrastructure)
+    {
+        var userInfo = new Uri(infrastructure.RabbitMqUrl).UserInfo.Split(':', 2);
+        return userInfo.Length == 2 ? (Uri.UnescapeDataString(userInfo[0]), Uri.UnescapeDataString(userInfo[1])) : ("guest", "guest");
+    }
+
+    private static async Task RabbitMqManagement(Infrastructure infrastructure, HttpMethod method, string path, string? json)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(infrastructure.RabbitMqManagementUrl.TrimEnd('/') + "/api/") };
+        var (user, password) = Credentials(infrastructure);
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
+        using var request = new HttpRequestMessage(method, path);
+        if (json is not null) request.Content = new StringContent(json, Encoding.UTF8, "application/json");
+        using var response = await http.SendAsync(request);
+        if (!response.IsSuccessStatusCode && response.StatusCode != HttpStatusCode.NotFound)
+            throw new InvalidOperationException($"RabbitMQ management {method} {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>One service process; its output is kept in memory so tests can read its traces and logs.</summary>
+public sealed class ServiceProcess : IDisposable
+{
+    private readonly Process process;
+    private readonly ConcurrentQueue<string> output = new();
+
+    public string Name { get; }
+    public Uri BaseAddress { get; }
+
+    private ServiceProcess(string name, Uri baseAddress, Process process)
+    {
+        Name = name;
+        BaseAddress = baseAddress;
+        this.process = process;
+    }
+
+    public static ServiceProcess Start(string name, int port, IReadOnlyDictionary<string, string> environment)
+    {
+        var project = string.Concat(name.Split('-').Select(p => char.ToUpperInvariant(p[0]) + p[1..]));
+        var directory = Path.Combine(RepositoryRoot(), "services", project);
+        var dll = Path.Combine(directory, "bin", BuildConfiguration(), "net10.0", $"ArFleet.{project}.dll");
+        if (!File.Exists(dll)) throw new FileNotFoundException($"{dll} is not built: build ArFleet.sln first (./arfleet test does).");
+
+        var start = new ProcessStartInfo("dotnet", [dll])
+        {
+            WorkingDirectory = directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var (key, value) in environment) start.Environment[key] = value;
+        var process = new Process { StartInfo = start };
+        var service = new ServiceProcess(name, new Uri($"http://127.0.0.1:{port}"), process);
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) service.output.Enqueue(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) service.output.Enqueue(e.Data); };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return service;
+    }
+
+    public bool IsRunning => !process.HasExited;
+
+    public string Output => string.Join('\n', output);
+
+    public async Task WaitUntilReadyAsync(TimeSpan timeout)
+    {
+        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process.HasExited) throw new InvalidOperationException($"{Name} exited with {process.ExitCode}:\n{Tail()}");
+            try
+            {
+                using var response = await http.GetAsync("/health/ready");
+                if (response.IsSuccessStatusCode) return;
+            }
+            catch (HttpRequestException) { }
+            catch (TaskCanceledException) { }
+            await Task.Delay(250);
+        }
+        throw new TimeoutException($"{Name} was not ready within {timeout}:\n{Tail()}");
+    }
+
+    public string Tail(int lines = 60) => string.Join('\n', output.TakeLast(lines));
+
+    public void Dispose()
+    {
+        try { if (!process.HasExited) process.Kill(entireProcessTree: true); process.WaitForExit(10_000); }
+        catch (InvalidOperationException) { }
+        process.Dispose();
+    }
+
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "ArFleet.sln"))) return dir.FullName;
+        throw new InvalidOperationException("ArFleet.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    private static string BuildConfiguration() =>
+        typeof(ServiceProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+}

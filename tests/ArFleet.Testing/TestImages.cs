@@ -1,0 +1,95 @@
+using OpenCvSharp;
+
+namespace ArFleet.Testing;
+
+/// <summary>Synthetic targets and camera scans, reproducible from a seed. A scan pastes the target into
+/// another scene with a random perspective, then blurs, adds noise, changes the lighting and JPEG-compresses it,
+/// as a phone camera would; the true corners are kept for scoring.</summary>
+public static class TestImages
+{
+    public record Scan(byte[] Jpeg, Point2f[] Corners);
+
+    /// <summary>A poster-like target: shapes, lines and text in many colours on a plain ground.</summary>
+    public static byte[] Target(int seed, int width = 480, int height = 360)
+    {
+        using var image = Texture(seed, width, height);
+        return image.ImEncode(".png");
+    }
+
+    /// <summary>A frame of <paramref name="width"/>×<paramref name="height"/> showing the target under a
+    /// random perspective, covering roughly 25–50 % of the frame's width.</summary>
+    public static Scan CameraScan(byte[] target, int seed, int width = 640, int height = 480)
+    {
+        var random = new Random(seed);
+        using var targetImage = Cv2.ImDecode(target, ImreadModes.Color);
+        using var frame = Texture(seed + 1_000_003, width, height, shapes: 25);
+
+        var scale = 0.45 + random.NextDouble() * 0.3;
+        var w = width * scale;
+        var h = w * targetImage.Height / targetImage.Width;
+        var cx = width / 2.0 + (random.NextDouble() - 0.5) * (width - w) * 0.6;
+        var cy = height / 2.0 + (random.NextDouble() - 0.5) * (height - h) * 0.6;
+        Point2f Jitter(double x, double y) => new((float)(x + (random.NextDouble() - 0.5) * w * 0.2), (float)(y + (random.NextDouble() - 0.5) * h * 0.2));
+        Point2f[] corners =
+        [
+            Jitter(cx - w / 2, cy - h / 2), Jitter(cx + w / 2, cy - h / 2), Jitter(cx + w / 2, cy + h / 2), Jitter(cx - w / 2, cy + h / 2),
+        ];
+        Point2f[] source = [new(0, 0), new(targetImage.Width, 0), new(targetImage.Width, targetImage.Height), new(0, targetImage.Height)];
+        using var homography = Cv2.GetPerspectiveTransform(source, corners);
+        Cv2.WarpPerspective(targetImage, frame, homography, frame.Size(), InterpolationFlags.Linear, BorderTypes.Transparent);
+
+        Cv2.GaussianBlur(frame, frame, new Size(3, 3), 0.8);
+        using var noise = new Mat(frame.Size(), MatType.CV_16SC3);
+        Cv2.Randn(noise, Scalar.All(0), Scalar.All(6));
+        using var noisy = new Mat();
+        frame.ConvertTo(noisy, MatType.CV_16SC3);
+        Cv2.Add(noisy, noise, noisy);
+        var gain = 0.8 + random.NextDouble() * 0.35;
+        noisy.ConvertTo(frame, MatType.CV_8UC3, gain, random.Next(-15, 15));
+        return new Scan(frame.ImEncode(".jpg", new ImageEncodingParam(ImwriteFlags.JpegQuality, 75)), corners);
+    }
+
+    /// <summary>A photo-like frame with no registered target in it.</summary>
+    public static byte[] UnrelatedPhoto(int seed, int width = 640, int height = 480)
+    {
+        using var image = Texture(seed + 7_777_777, width, height, shapes: 60);
+        return image.ImEncode(".jpg", new ImageEncodingParam(ImwriteFlags.JpegQuality, 80));
+    }
+
+    public static byte[] Plain(int width, int height, byte gray = 200)
+    {
+        using var image = new Mat(height, width, MatType.CV_8UC3, Scalar.All(gray));
+        return image.ImEncode(".png");
+    }
+
+    private static Mat Texture(int seed, int width, int height, int shapes = 45)
+    {
+        var random = new Random(seed);
+        Scalar Colour() => new(random.Next(256), random.Next(256), random.Next(256));
+        Point Anywhere() => new(random.Next(width), random.Next(height));
+        var image = new Mat(height, width, MatType.CV_8UC3, Colour());
+        for (var i = 0; i < shapes; i++)
+        {
+            switch (random.Next(5))
+            {
+                case 0:
+                    Cv2.Rectangle(image, Anywhere(), Anywhere(), Colour(), random.Next(2) == 0 ? -1 : random.Next(1, 5));
+                    break;
+                case 1:
+                    Cv2.Circle(image, Anywhere(), random.Next(5, Math.Max(6, width / 6)), Colour(), random.Next(2) == 0 ? -1 : random.Next(1, 5));
+                    break;
+                case 2:
+                    Cv2.Line(image, Anywhere(), Anywhere(), Colour(), random.Next(1, 6));
+                    break;
+                case 3:
+                    Cv2.FillPoly(image, [[Anywhere(), Anywhere(), Anywhere()]], Colour());
+                    break;
+                default:
+                    var text = new string(Enumerable.Range(0, random.Next(3, 8)).Select(_ => (char)random.Next('A', 'Z' + 1)).ToArray());
+                    Cv2.PutText(image, text, Anywhere(), (HersheyFonts)random.Next(0, 8), 0.6 + random.NextDouble() * 1.6, Colour(), random.Next(1, 4));
+                    break;
+            }
+        }
+        return image;
+    }
+}
