@@ -14,3 +14,7 @@ public record TargetIndexed(Guid TargetId, Guid TenantId, int Grade, int Feature
 /// <summary>Recognition refused the target; Reason is written for the brand.</summary>
 [MessageUrn("arfleet:target-rejected:v1")]
 public record TargetRejected(Guid TargetId, Guid TenantId, int Grade, string Reason, DateTimeOffset OccurredAt);
+
+/// <summary>The brand deleted the target: every worker drops it from its index and stops matching it at once.</summary>
+[MessageUrn("arfleet:target-deleted:v1")]
+public record TargetDeleted(Guid TargetId, Guid TenantId, DateTimeOffset OccurredAt);
