@@ -38,6 +38,9 @@ public static class CampaignValidator
         return null;
     }
 
+    /// <summary>voucher-issuance splits the whole pool into ledger rows when the campaign's first reward is requested.</summary>
+    public const int RedEnvelopeMaxCount = 1_000_000;
+
     private static FieldError? ValidateReward(RewardSpec reward)
     {
         switch (reward.Type)
@@ -50,7 +53,13 @@ public static class CampaignValidator
                 if (reward.ValidDays is not (> 0 and <= 3650)) return new("reward.validDays", "must be between 1 and 3650");
                 return null;
             case RewardTypes.RedEnvelope:
-                return new("reward.type", "red-envelope pools are not available yet; use 'voucher' or 'none'");
+                if (reward.Count is not (> 0 and <= RedEnvelopeMaxCount)) return new("reward.count", $"must be between 1 and {RedEnvelopeMaxCount:N0}");
+                if (reward.TotalCents is not > 0 || reward.TotalCents > 100_000_000_000) return new("reward.totalCents", "must be between 1 and 100,000,000,000");
+                if (reward.TotalCents < reward.Count) return new("reward.totalCents", "must give every envelope at least 1 cent (totalCents >= count)");
+                if (reward.Currency is not null && (reward.Currency.Length != 3 || !reward.Currency.All(char.IsAsciiLetterUpper)))
+                    return new("reward.currency", "must be an ISO 4217 code such as CNY");
+                if (reward.ValidDays is not null and not (> 0 and <= 3650)) return new("reward.validDays", "must be between 1 and 3650");
+                return null;
             case RewardTypes.None:
                 return null;
             default:

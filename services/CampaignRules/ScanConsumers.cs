@@ -16,7 +16,9 @@ public sealed class ScanRecognizedConsumer(CampaignStore store) : IConsumer<Scan
                 var r = campaign.Reward;
                 await context.Publish(new RewardRequested(
                     scan.ScanId, scan.TenantId, scan.AppTenantId, campaign.CampaignId, scan.UserId, scan.DeviceId,
-                    new RewardTerms(r.Budget!.Value, r.ValueCents!.Value, r.Currency!, r.ValidDays!.Value),
+                    r.Type == RewardTypes.RedEnvelope
+                        ? new RewardTerms(r.Count!.Value, 0, r.Currency ?? "CNY", r.ValidDays ?? 30, r.TotalCents!.Value)
+                        : new RewardTerms(r.Budget!.Value, r.ValueCents!.Value, r.Currency!, r.ValidDays!.Value),
                     campaign.ToLimits(), scan.Target, campaign.ToAction(), DateTimeOffset.UtcNow));
                 break;
             case RuleDecision.Resolve(var outcome, var campaign):

@@ -38,8 +38,9 @@ public record RewardDenied(
 
 public enum RewardDenialReason { BudgetExhausted, LimitReached }
 
-/// <summary>What a campaign gives: a voucher with a budget in count.</summary>
-public record RewardTerms(int Budget, long ValueCents, string Currency, int ValidDays);
+/// <summary>What a campaign gives: Budget vouchers of ValueCents each or, when PoolCents is set, a red-envelope
+/// pool of Budget envelopes whose random amounts sum to PoolCents (ValueCents is then unused).</summary>
+public record RewardTerms(int Budget, long ValueCents, string Currency, int ValidDays, long? PoolCents = null);
 
 /// <summary>Zero means no limit.</summary>
 public record RewardLimits(int PerUser, int PerDevice, int PerUserPerDay);
