@@ -6,7 +6,9 @@ builder.AddServiceDefaults();
 builder.AddArFleetRedis();
 builder.AddArFleetPostgres(typeof(Program).Assembly);
 builder.AddApiKeyAuthenticationFromCampaignRules();
-builder.Services.AddSingleton<RedisBudgetGate>().AddSingleton<VoucherLedger>().AddSingleton<VoucherIssuer>();
+builder.Services.Configure<VoucherOptions>(builder.Configuration.GetSection("Vouchers"));
+builder.Services.AddSingleton<RedisBudgetGate>().AddSingleton<VoucherLedger>().AddSingleton<VoucherIssuer>().AddSingleton<Reconciliation>();
+builder.Services.AddHostedService<ReconciliationService>();
 builder.AddArFleetMessaging(x => x.AddConsumer<RewardRequestedConsumer>());
 
 var app = builder.Build();

@@ -18,6 +18,12 @@ public static class VoucherEndpoints
             return voucher is null ? Problems.NotFound("Voucher") : Results.Ok(View(voucher, clock.GetUtcNow()));
         });
 
+        // Redis against the ledger for one of the brand's campaigns (what the background check logs).
+        vouchers.MapGet("/campaigns/{campaignId:guid}/reconciliation", async (Guid campaignId, HttpContext http, Reconciliation reconciliation, CancellationToken ct) =>
+            await reconciliation.CheckAsync(campaignId, ct) is { } report && report.TenantId == http.User.TenantId()
+                ? Results.Ok(report)
+                : Problems.NotFound("Campaign"));
+
         vouchers.MapPost("/{code}/redeem", async (string code, HttpContext http, VoucherLedger ledger, TimeProvider clock, CancellationToken ct) =>
         {
             var voucher = await FindOwnAsync(code, http, ledger, ct);

@@ -1,5 +1,6 @@
 using ArFleet.Contracts;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace ArFleet.VoucherIssuance;
 
@@ -10,61 +11,222 @@ public record Voucher(
     public string Status(DateTimeOffset now) => RedeemedAt is not null ? "redeemed" : ExpiresAt <= now ? "expired" : "issued";
 }
 
-/// <summary>The record of issued vouchers in PostgreSQL, and the exact gate: budget and limits are checked
-/// again inside one transaction that holds the campaign's row lock, so whatever Redis lost or raced,
-/// the ledger never holds more vouchers than the budget nor two for one scan.</summary>
+/// <summary>The record of issued vouchers in PostgreSQL, and the exact gate. A campaign's budget is split into
+/// bucket rows whose quotas sum to the budget; a voucher is recorded while its bucket's row lock is held, so
+/// buckets issue in parallel and none goes past its quota. A user's limits are checked under the lock of the
+/// user's home bucket (every request of that user takes it), a device's under an advisory lock of its own.
+/// Only when a bucket's quota is used up are all of the campaign's rows locked, to move quota from the fullest
+/// bucket or to find that the whole budget is gone.</summary>
 public sealed class VoucherLedger(NpgsqlDataSource db)
 {
     public abstract record Outcome
     {
-        public sealed record Issued(Voucher Voucher) : Outcome;
-        public sealed record Denied(RewardDenialReason Reason, long IssuedCount) : Outcome;
+        public sealed record Issued(Voucher Voucher, bool New) : Outcome;
+        public sealed record Denied(RewardDenialReason Reason) : Outcome;
+        /// <summary>The bucket's quota is used up; other buckets may still have some.</summary>
+        public sealed record BucketFull : Outcome;
     }
 
-    public async Task<long> IssuedCountAsync(RewardRequested request, CancellationToken cancellationToken)
-    {
-        await using var command = db.CreateCommand(
-            "INSERT INTO campaign_budgets (campaign_id, tenant_id, budget) VALUES ($1, $2, $3) " +
-            "ON CONFLICT (campaign_id) DO UPDATE SET budget = EXCLUDED.budget RETURNING issued");
-        command.Parameters.AddWithValue(request.CampaignId);
-        command.Parameters.AddWithValue(request.TenantId);
-        command.Parameters.AddWithValue(request.Terms.Budget);
-        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken));
-    }
+    /// <summary>Quota the slow path moved from the donor bucket to the home bucket.</summary>
+    public record QuotaMove(int Donor, int Amount);
 
-    public async Task<Outcome> RecordAsync(RewardRequested request, string code, DateTimeOffset now, CancellationToken cancellationToken)
+    public record BucketState(int Bucket, int Quota, int Issued, long VouchersRecorded, long UnclaimedEnvelopes);
+
+    /// <summary>Records the campaign's layout, and splits its red-envelope pool, once: the first request to commit wins
+    /// and every later one (in any instance, after any Redis loss) reads the same layout back.</summary>
+    public async Task<BudgetLayout> EnsureCampaignAsync(RewardRequested request, int maxBuckets, CancellationToken cancellationToken)
     {
+        var proposed = new BudgetLayout(request.CampaignId, request.TenantId, request.Terms.Budget, request.Terms.PoolCents,
+            Math.Clamp(request.Terms.Budget, 1, maxBuckets));
+        if (await ReadLayoutAsync(request.CampaignId, cancellationToken) is { } existing) return existing;
+
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-
-        // The row lock taken here serialises issuing per campaign for the rest of the transaction.
-        var issued = await Scalar<int?>(connection,
-            "INSERT INTO campaign_budgets (campaign_id, tenant_id, budget) VALUES ($1, $2, $3) " +
-            "ON CONFLICT (campaign_id) DO UPDATE SET budget = EXCLUDED.budget RETURNING issued",
-            cancellationToken, request.CampaignId, request.TenantId, request.Terms.Budget) ?? 0;
-
-        if (await FindByScanAsync(connection, request.ScanId, cancellationToken) is { } existing)
-            return new Outcome.Issued(existing);
-        if (issued >= request.Terms.Budget)
-            return new Outcome.Denied(RewardDenialReason.BudgetExhausted, issued);
-        if (await LimitReachedAsync(connection, request, now, cancellationToken))
-            return new Outcome.Denied(RewardDenialReason.LimitReached, issued);
-
-        var voucher = new Voucher(code, request.ScanId, request.CampaignId, request.TenantId, request.UserId,
-            request.Terms.ValueCents, request.Terms.Currency, now, now.AddDays(request.Terms.ValidDays), null);
-        await using (var insert = new NpgsqlCommand(
-            "INSERT INTO vouchers (code, scan_id, campaign_id, tenant_id, user_id, device_id, value_cents, currency, issued_at, expires_at) " +
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)", connection, transaction))
+        var inserted = await Execute(connection,
+            "INSERT INTO voucher_campaigns (campaign_id, tenant_id, budget, pool_cents, buckets) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+            cancellationToken, proposed.CampaignId, proposed.TenantId, proposed.Budget, (object?)proposed.PoolCents ?? DBNull.Value, proposed.Buckets);
+        if (inserted == 1)
         {
-            foreach (var value in new object[] { code, request.ScanId, request.CampaignId, request.TenantId, request.UserId, request.DeviceId,
-                         voucher.ValueCents, voucher.Currency, voucher.IssuedAt, voucher.ExpiresAt })
-                insert.Parameters.AddWithValue(value);
-            await insert.ExecuteNonQueryAsync(cancellationToken);
+            var buckets = Enumerable.Range(0, proposed.Buckets).ToArray();
+            await Execute(connection,
+                "INSERT INTO voucher_buckets (campaign_id, bucket, quota) SELECT $1, b, q FROM unnest($2::int[], $3::int[]) AS t(b, q)",
+                cancellationToken, proposed.CampaignId, buckets, buckets.Select(proposed.Quota).ToArray());
+            if (proposed.PoolCents is { } pool) await WriteEnvelopesAsync(connection, proposed, pool, cancellationToken);
         }
-        await Scalar<int?>(connection, "UPDATE campaign_budgets SET issued = issued + 1 WHERE campaign_id = $1 RETURNING issued",
-            cancellationToken, request.CampaignId);
         await transaction.CommitAsync(cancellationToken);
-        return new Outcome.Issued(voucher);
+        return await ReadLayoutAsync(connection, request.CampaignId, cancellationToken)
+            ?? throw new InvalidOperationException($"Campaign {request.CampaignId} vanished from the ledger.");
+    }
+
+    /// <summary>Envelope i goes to bucket i mod buckets, which matches each bucket's quota.</summary>
+    private static async Task WriteEnvelopesAsync(NpgsqlConnection connection, BudgetLayout layout, long pool, CancellationToken cancellationToken)
+    {
+        var amounts = RedEnvelopeSplit.Split(pool, layout.Budget);
+        await using var import = await connection.BeginBinaryImportAsync(
+            "COPY red_envelopes (campaign_id, seq, bucket, amount_cents) FROM STDIN (FORMAT BINARY)", cancellationToken);
+        for (var i = 0; i < amounts.Length; i++)
+        {
+            await import.StartRowAsync(cancellationToken);
+            await import.WriteAsync(layout.CampaignId, NpgsqlDbType.Uuid, cancellationToken);
+            await import.WriteAsync(i, NpgsqlDbType.Integer, cancellationToken);
+            await import.WriteAsync(i % layout.Buckets, NpgsqlDbType.Integer, cancellationToken);
+            await import.WriteAsync(amounts[i], NpgsqlDbType.Bigint, cancellationToken);
+        }
+        await import.CompleteAsync(cancellationToken);
+    }
+
+    public async Task<BudgetLayout?> ReadLayoutAsync(Guid campaignId, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        return await ReadLayoutAsync(connection, campaignId, cancellationToken);
+    }
+
+    private static async Task<BudgetLayout?> ReadLayoutAsync(NpgsqlConnection connection, Guid campaignId, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT tenant_id, budget, pool_cents, buckets FROM voucher_campaigns WHERE campaign_id = $1", connection);
+        command.Parameters.AddWithValue(campaignId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new BudgetLayout(campaignId, reader.GetGuid(0), reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetInt64(2), reader.GetInt32(3))
+            : null;
+    }
+
+    /// <summary>The fast path: holds only this bucket's row lock.</summary>
+    public async Task<Outcome> IssueInBucketAsync(BudgetLayout layout, int bucket, RewardRequested request, string code, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await db.OpenConnectionAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            var (quota, issued) = await LockBucketAsync(connection, layout.CampaignId, bucket, cancellationToken);
+            if (await FindByScanAsync(connection, request.ScanId, cancellationToken) is { } existing) return new Outcome.Issued(existing, false);
+            if (await LimitReachedAsync(connection, request, now, cancellationToken)) return new Outcome.Denied(RewardDenialReason.LimitReached);
+            if (issued >= quota) return new Outcome.BucketFull();
+            var voucher = await InsertAsync(connection, layout, bucket, request, code, now, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return new Outcome.Issued(voucher, true);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            return await ExistingAsync(request, e, cancellationToken);
+        }
+    }
+
+    /// <summary>The slow path, when the home bucket is used up: with every bucket row locked, either the whole
+    /// budget is gone (the only place that answers BudgetExhausted), or half of the fullest bucket's remaining
+    /// quota moves to the home bucket and the voucher is issued there.</summary>
+    public async Task<(Outcome Outcome, QuotaMove? Move)> IssueFromAnyBucketAsync(BudgetLayout layout, int home,
+        RewardRequested request, string code, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await db.OpenConnectionAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            var remaining = new long[layout.Buckets];
+            await using (var command = new NpgsqlCommand(
+                "SELECT bucket, quota - issued FROM voucher_buckets WHERE campaign_id = $1 ORDER BY bucket FOR UPDATE", connection))
+            {
+                command.Parameters.AddWithValue(layout.CampaignId);
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken)) remaining[reader.GetInt32(0)] = reader.GetInt32(1);
+            }
+            if (await FindByScanAsync(connection, request.ScanId, cancellationToken) is { } existing) return (new Outcome.Issued(existing, false), null);
+            if (await LimitReachedAsync(connection, request, now, cancellationToken)) return (new Outcome.Denied(RewardDenialReason.LimitReached), null);
+            if (remaining.Sum() == 0) return (new Outcome.Denied(RewardDenialReason.BudgetExhausted), null);
+
+            QuotaMove? move = null;
+            if (remaining[home] == 0)
+            {
+                var donor = Array.IndexOf(remaining, remaining.Max());
+                move = new QuotaMove(donor, (int)(remaining[donor] + 1) / 2);
+                await MoveQuotaAsync(connection, layout, move, home, cancellationToken);
+            }
+            var voucher = await InsertAsync(connection, layout, home, request, code, now, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return (new Outcome.Issued(voucher, true), move);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            return (await ExistingAsync(request, e, cancellationToken), null);
+        }
+    }
+
+    private static async Task MoveQuotaAsync(NpgsqlConnection connection, BudgetLayout layout, QuotaMove move, int to, CancellationToken cancellationToken)
+    {
+        var (from, amount) = move;
+        await Execute(connection,
+            "UPDATE voucher_buckets SET quota = quota + CASE bucket WHEN $2 THEN -$4 ELSE $4 END WHERE campaign_id = $1 AND bucket IN ($2, $3)",
+            cancellationToken, layout.CampaignId, from, to, amount);
+        if (layout.IsRedEnvelopePool)
+            await Execute(connection,
+                "UPDATE red_envelopes SET bucket = $3 WHERE campaign_id = $1 AND seq IN " +
+                "(SELECT seq FROM red_envelopes WHERE campaign_id = $1 AND bucket = $2 AND scan_id IS NULL ORDER BY seq LIMIT $4)",
+                cancellationToken, layout.CampaignId, from, to, amount);
+    }
+
+    /// <summary>The same scan raced in under another user id (another home bucket): the first one stands.</summary>
+    private async Task<Outcome> ExistingAsync(RewardRequested request, PostgresException violation, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        return await FindByScanAsync(connection, request.ScanId, cancellationToken) is { } existing
+            ? new Outcome.Issued(existing, false)
+            : throw new InvalidOperationException($"Scan {request.ScanId} broke a unique key ({violation.ConstraintName}) yet has no voucher.", violation);
+    }
+
+    private static async Task<(int Quota, int Issued)> LockBucketAsync(NpgsqlConnection connection, Guid campaignId, int bucket, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT quota, issued FROM voucher_buckets WHERE campaign_id = $1 AND bucket = $2 FOR UPDATE", connection);
+        command.Parameters.AddWithValue(campaignId);
+        command.Parameters.AddWithValue(bucket);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken)) throw new InvalidOperationException($"Campaign {campaignId} has no bucket {bucket}.");
+        return (reader.GetInt32(0), reader.GetInt32(1));
+    }
+
+    /// <summary>Inserts the voucher (claiming one of the bucket's envelopes for a pool) and counts it in its bucket.</summary>
+    private static async Task<Voucher> InsertAsync(NpgsqlConnection connection, BudgetLayout layout, int bucket, RewardRequested request, string code,
+        DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var value = request.Terms.ValueCents;
+        if (layout.IsRedEnvelopePool)
+        {
+            await using var claim = new NpgsqlCommand(
+                "UPDATE red_envelopes SET scan_id = $3 WHERE campaign_id = $1 AND seq = " +
+                "(SELECT seq FROM red_envelopes WHERE campaign_id = $1 AND bucket = $2 AND scan_id IS NULL ORDER BY seq LIMIT 1) RETURNING amount_cents",
+                connection);
+            claim.Parameters.AddWithValue(layout.CampaignId);
+            claim.Parameters.AddWithValue(bucket);
+            claim.Parameters.AddWithValue(request.ScanId);
+            value = await claim.ExecuteScalarAsync(cancellationToken) as long?
+                ?? throw new InvalidOperationException($"Bucket {bucket} of campaign {layout.CampaignId} has quota but no envelope left.");
+        }
+        var voucher = new Voucher(code, request.ScanId, layout.CampaignId, layout.TenantId, request.UserId,
+            value, request.Terms.Currency, now, now.AddDays(request.Terms.ValidDays), null);
+        await Execute(connection,
+            "INSERT INTO vouchers (code, scan_id, campaign_id, tenant_id, user_id, device_id, value_cents, currency, issued_at, expires_at, bucket) " +
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            cancellationToken, code, request.ScanId, layout.CampaignId, layout.TenantId, request.UserId, request.DeviceId,
+            voucher.ValueCents, voucher.Currency, voucher.IssuedAt, voucher.ExpiresAt, bucket);
+        await Execute(connection, "UPDATE voucher_buckets SET issued = issued + 1 WHERE campaign_id = $1 AND bucket = $2",
+            cancellationToken, layout.CampaignId, bucket);
+        return voucher;
+    }
+
+    public async Task<IReadOnlyList<(int Bucket, int Quota, int Issued)>> BucketQuotasAsync(Guid campaignId, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand("SELECT bucket, quota, issued FROM voucher_buckets WHERE campaign_id = $1 ORDER BY bucket");
+        command.Parameters.AddWithValue(campaignId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var quotas = new List<(int, int, int)>();
+        while (await reader.ReadAsync(cancellationToken)) quotas.Add((reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2)));
+        return quotas;
+    }
+
+    public async Task<Voucher?> FindByScanAsync(Guid scanId, CancellationToken cancellationToken)
+    {
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        return await FindByScanAsync(connection, scanId, cancellationToken);
     }
 
     public async Task<Voucher?> GetAsync(string code, CancellationToken cancellationToken)
@@ -87,6 +249,34 @@ public sealed class VoucherLedger(NpgsqlDataSource db)
         return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
     }
 
+    /// <summary>Each bucket's quota and issued count beside what the ledger's rows say, for reconciliation.</summary>
+    public async Task<IReadOnlyList<BucketState>> BucketStatesAsync(Guid campaignId, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand(
+            "SELECT b.bucket, b.quota, b.issued, " +
+            "(SELECT count(*) FROM vouchers v WHERE v.campaign_id = b.campaign_id AND v.bucket = b.bucket), " +
+            "(SELECT count(*) FROM red_envelopes e WHERE e.campaign_id = b.campaign_id AND e.bucket = b.bucket AND e.scan_id IS NULL) " +
+            "FROM voucher_buckets b WHERE b.campaign_id = $1 ORDER BY b.bucket");
+        command.Parameters.AddWithValue(campaignId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var states = new List<BucketState>();
+        while (await reader.ReadAsync(cancellationToken))
+            states.Add(new BucketState(reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt64(3), reader.GetInt64(4)));
+        return states;
+    }
+
+    /// <summary>Campaigns that issued in the last day, which are those worth reconciling.</summary>
+    public async Task<IReadOnlyList<Guid>> RecentlyActiveCampaignsAsync(CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand(
+            "SELECT c.campaign_id FROM voucher_campaigns c WHERE c.created_at > now() - interval '1 day' " +
+            "OR EXISTS (SELECT 1 FROM vouchers v WHERE v.campaign_id = c.campaign_id AND v.issued_at > now() - interval '1 day') LIMIT 1000");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var campaigns = new List<Guid>();
+        while (await reader.ReadAsync(cancellationToken)) campaigns.Add(reader.GetGuid(0));
+        return campaigns;
+    }
+
     private const string Columns = "code, scan_id, campaign_id, tenant_id, user_id, value_cents, currency, issued_at, expires_at, redeemed_at";
 
     private static Voucher Read(NpgsqlDataReader r) => new(
@@ -101,24 +291,35 @@ public sealed class VoucherLedger(NpgsqlDataSource db)
         return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
     }
 
+    /// <summary>Call with the user's home bucket row locked: that serialises the user's own requests. A device can
+    /// be used by users of several buckets, so its count is serialised by a transaction advisory lock, taken last
+    /// (after any row lock) so that lock order stays the same everywhere.</summary>
     private static async Task<bool> LimitReachedAsync(NpgsqlConnection connection, RewardRequested request, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var limits = request.Limits;
-        if (limits.PerUser > 0 && await Scalar<long>(connection, "SELECT count(*) FROM vouchers WHERE campaign_id = $1 AND user_id = $2",
+        if (limits.PerUser > 0 && await Count(connection, "SELECT count(*) FROM vouchers WHERE campaign_id = $1 AND user_id = $2",
                 cancellationToken, request.CampaignId, request.UserId) >= limits.PerUser) return true;
-        if (limits.PerDevice > 0 && await Scalar<long>(connection, "SELECT count(*) FROM vouchers WHERE campaign_id = $1 AND device_id = $2",
-                cancellationToken, request.CampaignId, request.DeviceId) >= limits.PerDevice) return true;
         var dayStart = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
-        return limits.PerUserPerDay > 0 && await Scalar<long>(connection,
-            "SELECT count(*) FROM vouchers WHERE campaign_id = $1 AND user_id = $2 AND issued_at >= $3",
-            cancellationToken, request.CampaignId, request.UserId, dayStart) >= limits.PerUserPerDay;
+        if (limits.PerUserPerDay > 0 && await Count(connection,
+                "SELECT count(*) FROM vouchers WHERE campaign_id = $1 AND user_id = $2 AND issued_at >= $3",
+                cancellationToken, request.CampaignId, request.UserId, dayStart) >= limits.PerUserPerDay) return true;
+        if (limits.PerDevice <= 0) return false;
+        await Execute(connection, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", cancellationToken, $"voucher-device:{request.CampaignId:N}:{request.DeviceId}");
+        return await Count(connection, "SELECT count(*) FROM vouchers WHERE campaign_id = $1 AND device_id = $2",
+            cancellationToken, request.CampaignId, request.DeviceId) >= limits.PerDevice;
     }
 
-    private static async Task<T?> Scalar<T>(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params object[] values)
+    private static async Task<long> Count(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params object[] values)
     {
         await using var command = new NpgsqlCommand(sql, connection);
         foreach (var value in values) command.Parameters.AddWithValue(value);
-        var result = await command.ExecuteScalarAsync(cancellationToken);
-        return result is null or DBNull ? default : (T)Convert.ChangeType(result, Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T));
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken));
+    }
+
+    private static async Task<int> Execute(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params object[] values)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var value in values) command.Parameters.AddWithValue(value);
+        return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }
