@@ -26,7 +26,8 @@ public sealed class RedisBudgetGate(IConnectionMultiplexer redis)
     public static readonly TimeSpan DecisionLifetime = TimeSpan.FromDays(30);
 
     // KEYS: scan, stock, user, device, user-day, seeded, exhausted. ARGV: perUser, perDevice, perUserPerDay, code, ttl.
-    private const string IssueScript = """
+    /// <summary>Public so that the benchmark can run the very same script through redis-benchmark.</summary>
+    public const string IssueScript = """
         local prior = redis.call('GET', KEYS[1])
         if prior then return 'prior:' .. prior end
         if redis.call('EXISTS', KEYS[6]) == 0 then return 'unseeded' end
