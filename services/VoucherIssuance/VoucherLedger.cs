@@ -99,10 +99,10 @@ public sealed class VoucherLedger(NpgsqlDataSource db)
         {
             await using var connection = await db.OpenConnectionAsync(cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            var (quota, issued) = await LockBucketAsync(connection, layout.CampaignId, bucket, cancellationToken);
-            if (await FindByScanAsync(connection, request.ScanId, cancellationToken) is { } existing) return new Outcome.Issued(existing, false);
-            if (await LimitReachedAsync(connection, request, now, cancellationToken)) return new Outcome.Denied(RewardDenialReason.LimitReached);
-            if (issued >= quota) return new Outcome.BucketFull();
+            var (remaining, existing, limitReached) = await LockAndDecideAsync(connection, layout, bucket, request, now, cancellationToken);
+            if (existing is not null) return new Outcome.Issued(existing, false);
+            if (limitReached) return new Outcome.Denied(RewardDenialReason.LimitReached);
+            if (remaining[bucket] <= 0) return new Outcome.BucketFull();
             var voucher = await InsertAsync(connection, layout, bucket, request, code, now, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             return new Outcome.Issued(voucher, true);
@@ -123,16 +123,9 @@ public sealed class VoucherLedger(NpgsqlDataSource db)
         {
             await using var connection = await db.OpenConnectionAsync(cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            var remaining = new long[layout.Buckets];
-            await using (var command = new NpgsqlCommand(
-                "SELECT bucket, quota - issued FROM voucher_buckets WHERE campaign_id = $1 ORDER BY bucket FOR UPDATE", connection))
-            {
-                command.Parameters.AddWithValue(layout.CampaignId);
-                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-                while (await reader.ReadAsync(cancellationToken)) remaining[reader.GetInt32(0)] = reader.GetInt32(1);
-            }
-            if (await FindByScanAsync(connection, request.ScanId, cancellationToken) is { } existing) return (new Outcome.Issued(existing, false), null);
-            if (await LimitReachedAsync(connection, request, now, cancellationToken)) return (new Outcome.Denied(RewardDenialReason.LimitReached), null);
+            var (remaining, existing, limitReached) = await LockAndDecideAsync(connection, layout, null, request, now, cancellationToken);
+            if (existing is not null) return (new Outcome.Issued(existing, false), null);
+            if (limitReached) return (new Outcome.Denied(RewardDenialReason.LimitReached), null);
             if (remaining.Sum() == 0) return (new Outcome.Denied(RewardDenialReason.BudgetExhausted), null);
 
             QuotaMove? move = null;
@@ -174,43 +167,76 @@ public sealed class VoucherLedger(NpgsqlDataSource db)
             : throw new InvalidOperationException($"Scan {request.ScanId} broke a unique key ({violation.ConstraintName}) yet has no voucher.", violation);
     }
 
-    private static async Task<(int Quota, int Issued)> LockBucketAsync(NpgsqlConnection connection, Guid campaignId, int bucket, CancellationToken cancellationToken)
+    /// <summary>In one round trip: locks one bucket's row (or, for bucket null, all of the campaign's rows in bucket
+    /// order), then reads the scan's voucher and the counts its limits need. A user's own requests are serialised by
+    /// the user's home bucket row, which both paths lock; a device can be used by users of several buckets, so its
+    /// count is serialised by a transaction advisory lock, taken after the row locks so that lock order stays the same
+    /// everywhere. Statements of a batch run in order, each seeing what committed before it started.</summary>
+    private static async Task<(long[] Remaining, Voucher? Existing, bool LimitReached)> LockAndDecideAsync(NpgsqlConnection connection,
+        BudgetLayout layout, int? bucket, RewardRequested request, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand("SELECT quota, issued FROM voucher_buckets WHERE campaign_id = $1 AND bucket = $2 FOR UPDATE", connection);
-        command.Parameters.AddWithValue(campaignId);
-        command.Parameters.AddWithValue(bucket);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken)) throw new InvalidOperationException($"Campaign {campaignId} has no bucket {bucket}.");
-        return (reader.GetInt32(0), reader.GetInt32(1));
+        var limits = request.Limits;
+        await using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(Statement(
+            "SELECT bucket, quota - issued FROM voucher_buckets WHERE campaign_id = $1 AND ($2::int IS NULL OR bucket = $2) ORDER BY bucket FOR UPDATE",
+            layout.CampaignId, (object?)bucket ?? DBNull.Value));
+        batch.BatchCommands.Add(Statement($"SELECT {Columns} FROM vouchers WHERE scan_id = $1", request.ScanId));
+        batch.BatchCommands.Add(Statement(
+            "SELECT count(*), count(*) FILTER (WHERE issued_at >= $3) FROM vouchers WHERE campaign_id = $1 AND user_id = $2",
+            layout.CampaignId, request.UserId, new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero)));
+        if (limits.PerDevice > 0)
+        {
+            batch.BatchCommands.Add(Statement("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", $"voucher-device:{layout.CampaignId:N}:{request.DeviceId}"));
+            batch.BatchCommands.Add(Statement("SELECT count(*) FROM vouchers WHERE campaign_id = $1 AND device_id = $2", layout.CampaignId, request.DeviceId));
+        }
+
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        var remaining = new long[layout.Buckets];
+        var locked = 0;
+        while (await reader.ReadAsync(cancellationToken)) { remaining[reader.GetInt32(0)] = reader.GetInt32(1); locked++; }
+        if (locked == 0) throw new InvalidOperationException($"Campaign {layout.CampaignId} has no bucket {bucket}.");
+        await reader.NextResultAsync(cancellationToken);
+        var existing = await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
+        await reader.NextResultAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        var reached = limits.PerUser > 0 && reader.GetInt64(0) >= limits.PerUser || limits.PerUserPerDay > 0 && reader.GetInt64(1) >= limits.PerUserPerDay;
+        if (limits.PerDevice > 0)
+        {
+            await reader.NextResultAsync(cancellationToken);
+            await reader.NextResultAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            reached |= reader.GetInt64(0) >= limits.PerDevice;
+        }
+        return (remaining, existing, reached);
     }
 
-    /// <summary>Inserts the voucher (claiming one of the bucket's envelopes for a pool) and counts it in its bucket.</summary>
+    private static NpgsqlBatchCommand Statement(string sql, params object[] values)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var value in values) command.Parameters.AddWithValue(value);
+        return command;
+    }
+
+    /// <summary>Inserts the voucher (claiming one of the bucket's envelopes for a pool) and counts it in its bucket,
+    /// in one round trip.</summary>
     private static async Task<Voucher> InsertAsync(NpgsqlConnection connection, BudgetLayout layout, int bucket, RewardRequested request, string code,
         DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var value = request.Terms.ValueCents;
-        if (layout.IsRedEnvelopePool)
-        {
-            await using var claim = new NpgsqlCommand(
-                "UPDATE red_envelopes SET scan_id = $3 WHERE campaign_id = $1 AND seq = " +
-                "(SELECT seq FROM red_envelopes WHERE campaign_id = $1 AND bucket = $2 AND scan_id IS NULL ORDER BY seq LIMIT 1) RETURNING amount_cents",
-                connection);
-            claim.Parameters.AddWithValue(layout.CampaignId);
-            claim.Parameters.AddWithValue(bucket);
-            claim.Parameters.AddWithValue(request.ScanId);
-            value = await claim.ExecuteScalarAsync(cancellationToken) as long?
-                ?? throw new InvalidOperationException($"Bucket {bucket} of campaign {layout.CampaignId} has quota but no envelope left.");
-        }
-        var voucher = new Voucher(code, request.ScanId, layout.CampaignId, layout.TenantId, request.UserId,
-            value, request.Terms.Currency, now, now.AddDays(request.Terms.ValidDays), null);
-        await Execute(connection,
-            "INSERT INTO vouchers (code, scan_id, campaign_id, tenant_id, user_id, device_id, value_cents, currency, issued_at, expires_at, bucket) " +
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            cancellationToken, code, request.ScanId, layout.CampaignId, layout.TenantId, request.UserId, request.DeviceId,
-            voucher.ValueCents, voucher.Currency, voucher.IssuedAt, voucher.ExpiresAt, bucket);
-        await Execute(connection, "UPDATE voucher_buckets SET issued = issued + 1 WHERE campaign_id = $1 AND bucket = $2",
-            cancellationToken, layout.CampaignId, bucket);
-        return voucher;
+        const string columns = "code, scan_id, campaign_id, tenant_id, user_id, device_id, value_cents, currency, issued_at, expires_at, bucket";
+        var insert = layout.IsRedEnvelopePool
+            ? "WITH envelope AS (UPDATE red_envelopes SET scan_id = $2 WHERE campaign_id = $3 AND seq = " +
+              "(SELECT seq FROM red_envelopes WHERE campaign_id = $3 AND bucket = $11 AND scan_id IS NULL ORDER BY seq LIMIT 1) RETURNING amount_cents) " +
+              $"INSERT INTO vouchers ({columns}) SELECT $1, $2, $3, $4, $5, $6, amount_cents, $8, $9, $10, $11 FROM envelope RETURNING value_cents"
+            : $"INSERT INTO vouchers ({columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING value_cents";
+        var expiresAt = now.AddDays(request.Terms.ValidDays);
+        await using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(Statement(insert, code, request.ScanId, layout.CampaignId, layout.TenantId, request.UserId, request.DeviceId,
+            request.Terms.ValueCents, request.Terms.Currency, now, expiresAt, bucket));
+        batch.BatchCommands.Add(Statement("UPDATE voucher_buckets SET issued = issued + 1 WHERE campaign_id = $1 AND bucket = $2", layout.CampaignId, bucket));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        var value = await reader.ReadAsync(cancellationToken) ? reader.GetInt64(0)
+            : throw new InvalidOperationException($"Bucket {bucket} of campaign {layout.CampaignId} has quota but no envelope left.");
+        return new Voucher(code, request.ScanId, layout.CampaignId, layout.TenantId, request.UserId, value, request.Terms.Currency, now, expiresAt, null);
     }
 
     public async Task<IReadOnlyList<(int Bucket, int Quota, int Issued)>> BucketQuotasAsync(Guid campaignId, CancellationToken cancellationToken)
@@ -289,31 +315,6 @@ public sealed class VoucherLedger(NpgsqlDataSource db)
         command.Parameters.AddWithValue(scanId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
-    }
-
-    /// <summary>Call with the user's home bucket row locked: that serialises the user's own requests. A device can
-    /// be used by users of several buckets, so its count is serialised by a transaction advisory lock, taken last
-    /// (after any row lock) so that lock order stays the same everywhere.</summary>
-    private static async Task<bool> LimitReachedAsync(NpgsqlConnection connection, RewardRequested request, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var limits = request.Limits;
-        if (limits.PerUser > 0 && await Count(connection, "SELECT count(*) FROM vouchers WHERE campaign_id = $1 AND user_id = $2",
-                cancellationToken, request.CampaignId, request.UserId) >= limits.PerUser) return true;
-        var dayStart = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
-        if (limits.PerUserPerDay > 0 && await Count(connection,
-                "SELECT count(*) FROM vouchers WHERE campaign_id = $1 AND user_id = $2 AND issued_at >= $3",
-                cancellationToken, request.CampaignId, request.UserId, dayStart) >= limits.PerUserPerDay) return true;
-        if (limits.PerDevice <= 0) return false;
-        await Execute(connection, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", cancellationToken, $"voucher-device:{request.CampaignId:N}:{request.DeviceId}");
-        return await Count(connection, "SELECT count(*) FROM vouchers WHERE campaign_id = $1 AND device_id = $2",
-            cancellationToken, request.CampaignId, request.DeviceId) >= limits.PerDevice;
-    }
-
-    private static async Task<long> Count(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params object[] values)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        foreach (var value in values) command.Parameters.AddWithValue(value);
-        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken));
     }
 
     private static async Task<int> Execute(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params object[] values)
