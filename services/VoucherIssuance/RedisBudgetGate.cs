@@ -23,9 +23,13 @@ public sealed class RedisBudgetGate(IConnectionMultiplexer redis)
         public sealed record BucketEmpty : Verdict;
     }
 
-    public static readonly TimeSpan DecisionLifetime = TimeSpan.FromDays(30);
+    /// <summary>A scan's verdict answers redeliveries: an issue (at most the budget's count of them) for as long as a
+    /// message could be replayed from an error queue; a denial, of which a festival makes millions, for a day.</summary>
+    public static readonly TimeSpan IssueLifetime = TimeSpan.FromDays(30);
+    public static readonly TimeSpan DenialLifetime = TimeSpan.FromDays(1);
 
-    // KEYS: scan, stock, user, device, user-day, seeded, exhausted. ARGV: perUser, perDevice, perUserPerDay, code, ttl.
+    // KEYS: scan, stock, user, device, user-day, seeded, exhausted.
+    // ARGV: perUser, perDevice, perUserPerDay, code, issue verdict ttl, denial verdict ttl.
     /// <summary>Public so that the benchmark can run the very same script through redis-benchmark.</summary>
     public const string IssueScript = """
         local prior = redis.call('GET', KEYS[1])
@@ -50,7 +54,7 @@ public sealed class RedisBudgetGate(IConnectionMultiplexer redis)
           redis.call('EXPIRE', KEYS[5], 172800)
           verdict = 'issue:' .. ARGV[4]
         end
-        redis.call('SET', KEYS[1], verdict, 'EX', ARGV[5])
+        redis.call('SET', KEYS[1], verdict, 'EX', verdict:sub(1, 6) == 'issue:' and ARGV[5] or ARGV[6])
         if verdict:sub(1, 5) == 'deny:' and redis.call('GET', KEYS[6]) == 'rebuilt' then return 'check:' .. verdict end
         return verdict
         """;
@@ -83,7 +87,8 @@ public sealed class RedisBudgetGate(IConnectionMultiplexer redis)
     public async Task<Verdict> TryIssueAsync(BudgetLayout layout, int bucket, RewardRequested request, string candidateCode, DateTimeOffset now)
     {
         var result = (string?)await redis.GetDatabase().ScriptEvaluateAsync(IssueScript, Keys(layout.CampaignId, bucket, request, now),
-            [request.Limits.PerUser, request.Limits.PerDevice, request.Limits.PerUserPerDay, candidateCode, (long)DecisionLifetime.TotalSeconds]);
+            [request.Limits.PerUser, request.Limits.PerDevice, request.Limits.PerUserPerDay, candidateCode,
+                (long)IssueLifetime.TotalSeconds, (long)DenialLifetime.TotalSeconds]);
         return result switch
         {
             "unseeded" => new Verdict.Unseeded(),
@@ -101,7 +106,7 @@ public sealed class RedisBudgetGate(IConnectionMultiplexer redis)
         string verdict, int counterChange, long stockChange, string? reservedCode)
     {
         await redis.GetDatabase().ScriptEvaluateAsync(SettleScript, Keys(layout.CampaignId, bucket, request, now),
-            [verdict, (long)DecisionLifetime.TotalSeconds, counterChange, stockChange, reservedCode is null ? "" : $"issue:{reservedCode}"]);
+            [verdict, (long)(verdict.StartsWith("issue:", StringComparison.Ordinal) ? IssueLifetime : DenialLifetime).TotalSeconds, counterChange, stockChange, reservedCode is null ? "" : $"issue:{reservedCode}"]);
     }
 
     /// <summary>Seeds a bucket's stock from the ledger, unless another instance seeded it first. rebuilt: the ledger

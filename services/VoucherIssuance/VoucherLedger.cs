@@ -37,7 +37,7 @@ public sealed class VoucherLedger(NpgsqlDataSource db)
     public async Task<BudgetLayout> EnsureCampaignAsync(RewardRequested request, int maxBuckets, CancellationToken cancellationToken)
     {
         var proposed = new BudgetLayout(request.CampaignId, request.TenantId, request.Terms.Budget, request.Terms.PoolCents,
-            Math.Clamp(request.Terms.Budget, 1, maxBuckets));
+            Math.Clamp(request.Terms.Budget, 1, Math.Max(1, maxBuckets)));
         if (await ReadLayoutAsync(request.CampaignId, cancellationToken) is { } existing) return existing;
 
         await using var connection = await db.OpenConnectionAsync(cancellationToken);

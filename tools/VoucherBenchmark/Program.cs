@@ -74,7 +74,7 @@ double RedisBenchmark(int count)
     foreach (var arg in new[] { "-h", host, "-p", port.ToString(CultureInfo.InvariantCulture), "--dbnum", RedisDatabase.ToString(CultureInfo.InvariantCulture),
                  "-n", count.ToString(CultureInfo.InvariantCulture), "-c", "50", "-r", "1000000000", "--csv", "EVAL", RedisBudgetGate.IssueScript, "7",
                  $"{bucket}:scan:__rand_int__", $"{bucket}:stock", $"{bucket}:user:__rand_int__", $"{bucket}:device:__rand_int__",
-                 $"{bucket}:user-day:__rand_int__", $"{bucket}:seeded", $"{bucket}:exhausted", "0", "0", "0", "BENCHMARKCODE", "3600" })
+                 $"{bucket}:user-day:__rand_int__", $"{bucket}:seeded", $"{bucket}:exhausted", "0", "0", "0", "BENCHMARKCODE", "3600", "3600" })
         start.ArgumentList.Add(arg);
     using var process = Process.Start(start) ?? throw new InvalidOperationException("redis-benchmark did not start (Debian package redis-tools).");
     var output = process.StandardOutput.ReadToEnd();
