@@ -65,4 +65,22 @@ public class RewardRequestedConsumerTests(VoucherStore store)
         Assert.True(await harness.Published.Any<ScanResolved>(m => m.Context.Message.ScanId == second.ScanId && m.Context.Message.Outcome == ScanOutcome.BudgetExhausted));
         await harness.Stop();
     }
+
+    [Fact]
+    public async Task A_red_envelope_request_crosses_the_bus_and_issues_an_envelope_of_the_pool()
+    {
+        var harness = await StartAsync();
+        var (campaignId, tenantId) = (Guid.NewGuid(), Guid.NewGuid());
+        var terms = new RewardTerms(3, 0, "CNY", 7, PoolCents: 300);
+        var requests = Enumerable.Range(0, 4).Select(i => VoucherStore.Request(campaignId, tenantId, $"user-{i}", terms, new RewardLimits(1, 0, 0))).ToList();
+
+        foreach (var request in requests) await harness.Bus.Publish(request);
+
+        Assert.True(await harness.Published.Any<RewardDenied>(m => m.Context.Message.CampaignId == campaignId));
+        var issued = harness.Published.Select<RewardIssued>().Select(m => m.Context.Message).Where(m => m.CampaignId == campaignId).ToList();
+        Assert.Equal(3, issued.Count);
+        Assert.Equal(300, issued.Sum(m => m.Reward.ValueCents));
+        Assert.Equal(300, await store.ScalarAsync("SELECT pool_cents FROM voucher_campaigns WHERE campaign_id = $1", campaignId));
+        await harness.Stop();
+    }
 }
