@@ -41,8 +41,9 @@ public enum RewardDenialReason { BudgetExhausted, LimitReached }
 /// <summary>What a campaign gives: a voucher with a budget in count.</summary>
 public record RewardTerms(int Budget, long ValueCents, string Currency, int ValidDays);
 
-/// <summary>Zero means no limit.</summary>
-public record RewardLimits(int PerUser, int PerDevice, int PerUserPerDay);
+/// <summary>Zero means no limit. DayStartsAt is the start of the scan's day in the campaign's time zone,
+/// so the per-day limit resets at local midnight; null means the UTC day.</summary>
+public record RewardLimits(int PerUser, int PerDevice, int PerUserPerDay, DateTimeOffset? DayStartsAt = null);
 
 public record IssuedReward(string VoucherCode, long ValueCents, string Currency, DateTimeOffset ExpiresAt);
 
