@@ -7,7 +7,8 @@ namespace ArFleet.CampaignRules;
 
 public sealed class CampaignStore(NpgsqlDataSource db)
 {
-    private const string Columns =
+    /// <summary>The columns ReadAllAsync reads, from campaigns aliased c.</summary>
+    public const string Columns =
         "c.id, c.tenant_id, c.name, c.status, c.starts_at, c.ends_at, c.priority, c.reward, c.limits, c.geo_fence, c.action, c.created_at, " +
         "ARRAY(SELECT target_id FROM campaign_targets t WHERE t.campaign_id = c.id), c.win_probability, c.time_zone";
 
@@ -80,14 +81,14 @@ public sealed class CampaignStore(NpgsqlDataSource db)
         await using var command = db.CreateCommand($"SELECT {Columns} FROM campaigns c WHERE c.id = $2 AND {Visible}");
         command.Parameters.AddWithValue(readerTenantId);
         command.Parameters.AddWithValue(campaignId);
-        return (await ReadAll(command, cancellationToken)).SingleOrDefault();
+        return (await ReadAllAsync(command, cancellationToken)).SingleOrDefault();
     }
 
     public async Task<Campaign?> GetAsync(Guid campaignId, CancellationToken cancellationToken)
     {
         await using var command = db.CreateCommand($"SELECT {Columns} FROM campaigns c WHERE c.id = $1");
         command.Parameters.AddWithValue(campaignId);
-        return (await ReadAll(command, cancellationToken)).SingleOrDefault();
+        return (await ReadAllAsync(command, cancellationToken)).SingleOrDefault();
     }
 
     /// <summary>A page of the campaigns the reader may see, newest first; ids are time-ordered (v7), so the
@@ -99,14 +100,14 @@ public sealed class CampaignStore(NpgsqlDataSource db)
         command.Parameters.AddWithValue(readerTenantId);
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)after ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
         command.Parameters.AddWithValue(limit);
-        return await ReadAll(command, cancellationToken);
+        return await ReadAllAsync(command, cancellationToken);
     }
 
     /// <summary>Every campaign that can still run: what the rule cache holds.</summary>
     public async Task<List<Campaign>> RunnableAsync(CancellationToken cancellationToken)
     {
         await using var command = db.CreateCommand($"SELECT {Columns} FROM campaigns c WHERE c.status <> 'ended' AND c.ends_at > now()");
-        return await ReadAll(command, cancellationToken);
+        return await ReadAllAsync(command, cancellationToken);
     }
 
     /// <summary>Names of the campaigns, not yet ended, that show the target.</summary>
@@ -162,7 +163,7 @@ public sealed class CampaignStore(NpgsqlDataSource db)
     private static T? FromJson<T>(NpgsqlDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? default : JsonSerializer.Deserialize<T>(reader.GetString(ordinal), ServiceDefaultsExtensions.ApiJson);
 
-    private static async Task<List<Campaign>> ReadAll(NpgsqlCommand command, CancellationToken cancellationToken)
+    public static async Task<List<Campaign>> ReadAllAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {
         await using var r = await command.ExecuteReaderAsync(cancellationToken);
         var campaigns = new List<Campaign>();
