@@ -63,6 +63,24 @@ public sealed class CampaignApiTests(FleetFixture fixture)
     }
 
     [Fact]
+    public async Task A_user_scanning_fifty_times_at_once_gets_one_reward()
+    {
+        var brand = await Client.CreateTenantAsync("Brand", "brand");
+        var app = await Client.CreateTenantAsync("App", "app");
+        var (targetId, image) = await Client.CreateActiveTargetAsync(brand.ApiKey, seed: 36);
+        await Client.CreateCampaignAsync(brand.ApiKey, ArFleetClient.VoucherCampaign(targetId, budget: 1000, extra: ("limits", new { perUser = 1 })));
+        var photo = TestImages.CameraScan(image, seed: 1).Jpeg;
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 50).Select(async i =>
+        {
+            // Different devices, one user: only the per-user limit can stop the rest.
+            using var response = await Client.SubmitScanAsync(app.ApiKey, photo, "eager-user", $"device-{i}");
+            return (string?)(await response.Content.ReadFromJsonAsync<JsonObject>())!["outcome"];
+        }));
+        Assert.Equal(1, outcomes.Count(o => o == "rewarded"));
+        Assert.Equal(49, outcomes.Count(o => o == "limitReached"));
+    }
+
+    [Fact]
     public async Task A_lottery_gives_some_scans_a_reward_and_the_rest_its_action()
     {
         var brand = await Client.CreateTenantAsync("Brand", "brand");
