@@ -10,7 +10,7 @@ public static class WebhookRegistration
         builder.Services.Configure<WebhookOptions>(builder.Configuration.GetSection("Webhooks"));
         builder.Services.PostConfigure<WebhookOptions>(o => o.AllowLoopback = allowLoopback); // never outside Development
         builder.Services.AddSingleton<HostResolver>(GuardedConnector.SystemResolver);
-        builder.Services.AddSingleton(sp => new GuardedConnector(sp.GetRequiredService<HostResolver>(), allowLoopback));
+        builder.Services.AddSingleton(sp => new GuardedConnector(sp.GetRequiredService<HostResolver>(), allowLoopback, sp.GetService<SocketConnector>()));
         builder.Services.AddSingleton<EndpointStore>().AddSingleton<DeliveryQueue>().AddSingleton<EndpointIsolation>();
 #pragma warning disable EXTEXP0001 // experimental API: the only way to opt one client out of the service-wide resilience defaults
         builder.Services.AddHttpClient(DeliveryDispatcher.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
