@@ -12,8 +12,22 @@ namespace ArFleet.IsvWebhook;
 /// so a dead or slow endpoint never holds the dispatcher's shared slots beyond its own cap.</summary>
 public sealed class EndpointIsolation(IOptions<WebhookOptions> options, TimeProvider clock) : IDisposable
 {
-    private sealed record Lane(ResiliencePipeline<HttpResponseMessage> Pipeline, ConcurrencyLimiter InFlight,
-        TokenBucketRateLimiter Rate, CircuitBreakerStateProvider Circuit);
+    private sealed class Lane(ConcurrencyLimiter inFlight, TokenBucketRateLimiter rate, CircuitBreakerStateProvider circuit)
+    {
+        public ResiliencePipeline<HttpResponseMessage> Pipeline { get; set; } = ResiliencePipeline<HttpResponseMessage>.Empty;
+        public ConcurrencyLimiter InFlight => inFlight;
+        public TokenBucketRateLimiter Rate => rate;
+        public CircuitBreakerStateProvider Circuit => circuit;
+        private long openUntilTicks;
+
+        /// <summary>Polly moves an open circuit to half-open only when something executes after the break, so the
+        /// end of the break is kept here: until then claims skip the endpoint, after it they let a trial through.</summary>
+        public DateTimeOffset OpenUntil
+        {
+            get => new(Volatile.Read(ref openUntilTicks), TimeSpan.Zero);
+            set => Volatile.Write(ref openUntilTicks, value.UtcTicks);
+        }
+    }
 
     private readonly ConcurrentDictionary<Guid, Lazy<Lane>> lanes = new();
     private readonly WebhookOptions options = options.Value;
@@ -29,8 +43,14 @@ public sealed class EndpointIsolation(IOptions<WebhookOptions> options, TimeProv
 
     public CircuitState CircuitOf(Guid endpointId) => LaneOf(endpointId).Circuit.CircuitState;
 
-    private static bool IsSaturated(Lane lane) =>
-        lane.InFlight.GetStatistics()?.CurrentAvailablePermits == 0 || lane.Circuit.CircuitState != CircuitState.Closed;
+    private bool IsSaturated(Lane lane) =>
+        lane.InFlight.GetStatistics()?.CurrentAvailablePermits == 0
+        || lane.Circuit.CircuitState switch
+        {
+            CircuitState.Open => clock.GetUtcNow() < lane.OpenUntil,
+            CircuitState.HalfOpen or CircuitState.Isolated => true, // half-open: the trial is in flight
+            _ => false,
+        };
 
     private Lane LaneOf(Guid endpointId) => lanes.GetOrAdd(endpointId, _ => new Lazy<Lane>(CreateLane)).Value;
 
@@ -47,7 +67,8 @@ public sealed class EndpointIsolation(IOptions<WebhookOptions> options, TimeProv
             AutoReplenishment = true,
         });
         var circuit = new CircuitBreakerStateProvider();
-        var pipeline = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = clock }
+        var lane = new Lane(inFlight, rate, circuit);
+        lane.Pipeline = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = clock }
             .AddRateLimiter(inFlight)
             .AddRateLimiter(rate)
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
@@ -57,6 +78,11 @@ public sealed class EndpointIsolation(IOptions<WebhookOptions> options, TimeProv
                 SamplingDuration = isolation.SamplingDuration,
                 BreakDuration = isolation.BreakDuration,
                 StateProvider = circuit,
+                OnOpened = args =>
+                {
+                    lane.OpenUntil = clock.GetUtcNow() + args.BreakDuration;
+                    return ValueTask.CompletedTask;
+                },
                 ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
                     .Handle<HttpRequestException>()
                     .Handle<TimeoutRejectedException>()
@@ -64,7 +90,7 @@ public sealed class EndpointIsolation(IOptions<WebhookOptions> options, TimeProv
             })
             .AddTimeout(options.Timeout)
             .Build();
-        return new Lane(pipeline, inFlight, rate, circuit);
+        return lane;
     }
 
     public void Dispose()
