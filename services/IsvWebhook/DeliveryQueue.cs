@@ -1,3 +1,4 @@
+using ArFleet.Contracts;
 using Npgsql;
 
 namespace ArFleet.IsvWebhook;
@@ -16,13 +17,15 @@ public sealed class DeliveryQueue(NpgsqlDataSource db)
 
     public static string WebhookId(Guid deliveryId) => $"msg_{deliveryId:N}";
 
-    /// <summary>One delivery per subscribed, enabled endpoint of the tenant; an event seen again adds nothing.</summary>
+    /// <summary>One delivery per subscribed, enabled endpoint of the tenant and of the ISVs it granted access;
+    /// an event seen again adds nothing.</summary>
     public async Task<int> EnqueueAsync(Guid tenantId, string eventType, string eventId, string body, string? traceParent, CancellationToken cancellationToken)
     {
         await using var command = db.CreateCommand(
             "INSERT INTO deliveries (id, endpoint_id, event_id, event_type, body, trace_parent, next_attempt_at) " +
             "SELECT gen_random_uuid(), e.id, $2, $3, $4, $5, now() FROM endpoints e " +
-            "WHERE e.tenant_id = $1 AND e.disabled_at IS NULL AND $3 = ANY (e.event_types) " +
+            "WHERE (e.tenant_id = $1 OR e.tenant_id IN (SELECT isv_tenant_id FROM isv_grants WHERE brand_tenant_id = $1 AND granted)) " +
+            "AND e.disabled_at IS NULL AND $3 = ANY (e.event_types) " +
             "ON CONFLICT (endpoint_id, event_id) DO NOTHING");
         command.Parameters.AddWithValue(tenantId);
         command.Parameters.AddWithValue(eventId);
@@ -30,6 +33,19 @@ public sealed class DeliveryQueue(NpgsqlDataSource db)
         command.Parameters.AddWithValue(body);
         command.Parameters.AddWithValue((object?)traceParent ?? DBNull.Value);
         return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task RecordGrantAsync(IsvGrantChanged change, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand(
+            "INSERT INTO isv_grants (brand_tenant_id, isv_tenant_id, granted, changed_at) VALUES ($1, $2, $3, $4) " +
+            "ON CONFLICT (brand_tenant_id, isv_tenant_id) DO UPDATE SET granted = EXCLUDED.granted, changed_at = EXCLUDED.changed_at " +
+            "WHERE isv_grants.changed_at < EXCLUDED.changed_at");
+        command.Parameters.AddWithValue(change.TenantId);
+        command.Parameters.AddWithValue(change.IsvTenantId);
+        command.Parameters.AddWithValue(change.Granted);
+        command.Parameters.AddWithValue(change.OccurredAt);
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>Claims up to <paramref name="max"/> due deliveries, at most <paramref name="perEndpoint"/> of any one

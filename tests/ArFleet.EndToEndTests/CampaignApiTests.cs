@@ -164,6 +164,37 @@ public sealed class CampaignApiTests(FleetFixture fixture)
         Assert.Equal("unrecognized", outcome);
     }
 
+    [Fact]
+    public async Task A_granted_isv_receives_the_brands_webhooks_until_the_grant_is_withdrawn()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var brand = await Client.CreateTenantAsync("Brand", "brand");
+        var isv = await Client.CreateTenantAsync("ISV", "isv");
+        var app = await Client.CreateTenantAsync("App", "app");
+        await Client.RegisterWebhookAsync(isv.ApiKey, receiver.Url, "voucher.issued");
+        var (targetId, image) = await Client.CreateActiveTargetAsync(brand.ApiKey, seed: 37);
+        await Client.CreateCampaignAsync(brand.ApiKey, ArFleetClient.VoucherCampaign(targetId));
+
+        using (var grant = await Client.SendAsync(HttpMethod.Post, Fleet.Campaigns, "/v1/isv-grants", brand.ApiKey, JsonContent.Create(new { isvTenantId = isv.TenantId })))
+            Assert.Equal(HttpStatusCode.Created, grant.StatusCode);
+        // The grant reaches isv-webhook as an event; scan until a delivery shows it has arrived.
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        for (var i = 0; receiver.Requests.IsEmpty && DateTime.UtcNow < deadline; i++)
+        {
+            Assert.Equal("rewarded", await ScanOutcomeAsync(app.ApiKey, image, 100 + i, $"granted-{i}"));
+            await receiver.WaitForAsync(r => r.Count > 0, TimeSpan.FromSeconds(2));
+        }
+        Assert.Contains(receiver.Requests, r => r.Body.Contains("voucher.issued"));
+
+        using (var withdraw = await Client.SendAsync(HttpMethod.Delete, Fleet.Campaigns, $"/v1/isv-grants/{isv.TenantId}", brand.ApiKey))
+            Assert.Equal(HttpStatusCode.NoContent, withdraw.StatusCode);
+        await Task.Delay(2000); // the withdrawal travels as an event too
+        var before = receiver.Requests.Count;
+        Assert.Equal("rewarded", await ScanOutcomeAsync(app.ApiKey, image, 200, "after-withdrawal"));
+        await Task.Delay(3000);
+        Assert.Equal(before, receiver.Requests.Count);
+    }
+
     private async Task Transition(string key, Guid campaignId, string verb, HttpStatusCode expected)
     {
         using var response = await Client.SendAsync(HttpMethod.Post, Fleet.Campaigns, $"/v1/campaigns/{campaignId}/{verb}", key);
