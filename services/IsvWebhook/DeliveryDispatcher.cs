@@ -27,8 +27,12 @@ public sealed class DeliveryDispatcher(
         {
             try
             {
+                // Wait for a free slot rather than sleeping a poll interval: with every slot busy, the next claim
+                // should happen as soon as one send finishes.
+                await slots.WaitAsync(stoppingToken);
+                slots.Release();
                 var free = slots.CurrentCount;
-                var claimed = free == 0 ? [] : await queue.ClaimDueAsync(free, options.Isolation.MaxConcurrency, isolation.Saturated(), stoppingToken);
+                var claimed = await queue.ClaimDueAsync(free, options.Isolation.MaxConcurrency, isolation.Saturated(), stoppingToken);
                 foreach (var delivery in claimed)
                 {
                     await slots.WaitAsync(stoppingToken);

@@ -55,9 +55,11 @@ public sealed class DeliveryQueue(NpgsqlDataSource db)
         const string due = "status = 'pending' AND next_attempt_at <= now() AND (locked_until IS NULL OR locked_until < now())";
         await using var command = db.CreateCommand(
             "UPDATE deliveries d SET locked_until = now() + $2 FROM endpoints e, " +
+            // Only the head of the due queue is ranked per endpoint, so a claim costs the same whatever the backlog.
             $"(SELECT id FROM deliveries WHERE {due} AND id IN (" +
-            $"   SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at) AS n FROM deliveries " +
-            $"   WHERE {due} AND NOT (endpoint_id = ANY ($3))) ranked WHERE n <= $4) " +
+            $"   SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at) AS n FROM (" +
+            $"     SELECT id, endpoint_id, next_attempt_at FROM deliveries WHERE {due} AND NOT (endpoint_id = ANY ($3)) " +
+            $"     ORDER BY next_attempt_at LIMIT $1 * 8) head) ranked WHERE n <= $4) " +
             " ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED) claimable " +
             "WHERE d.id = claimable.id AND e.id = d.endpoint_id " +
             "RETURNING d.id, d.endpoint_id, e.url, e.secret, CASE WHEN e.previous_secret_expires_at > now() THEN e.previous_secret END, " +
