@@ -21,9 +21,12 @@ public static class RewardTypes
 public static class CampaignStatus
 {
     public const string Active = "active";
+    public const string Paused = "paused";
+    public const string Ended = "ended";
 }
 
-/// <summary>A campaign as stored, which is what rule evaluation reads.</summary>
+/// <summary>A campaign as stored, which is what rule evaluation reads. WinProbability below 1 makes it a lottery;
+/// TimeZone (IANA) is where its days begin for the per-day limit.</summary>
 public record Campaign(
     Guid CampaignId,
     Guid TenantId,
@@ -37,9 +40,12 @@ public record Campaign(
     LimitsSpec Limits,
     GeoFence? GeoFence,
     ActionSpec? Action,
-    DateTimeOffset CreatedAt)
+    DateTimeOffset CreatedAt,
+    double WinProbability = 1,
+    string TimeZone = "UTC")
 {
     public CampaignAction? ToAction() => Action is null ? null : new CampaignAction(Action.Type!, Action.Url, Action.AppId, Action.Path);
 
-    public RewardLimits ToLimits() => new(Limits.PerUser ?? 0, Limits.PerDevice ?? 0, Limits.PerUserPerDay ?? 0);
+    public RewardLimits ToLimits(DateTimeOffset scannedAt) =>
+        new(Limits.PerUser ?? 0, Limits.PerDevice ?? 0, Limits.PerUserPerDay ?? 0, RuleEvaluator.DayStart(scannedAt, TimeZone));
 }

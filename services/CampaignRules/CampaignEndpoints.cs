@@ -1,59 +1,117 @@
+using ArFleet.Contracts;
 using ArFleet.ServiceDefaults;
+using MassTransit;
 
 namespace ArFleet.CampaignRules;
 
 public static class CampaignEndpoints
 {
+    public const int MaxPageSize = 100;
+
     public record CreatedCampaign(Guid CampaignId);
 
     public record CampaignView(
-        Guid CampaignId, string Name, string Status, Guid[] TargetIds, DateTimeOffset StartsAt, DateTimeOffset EndsAt,
-        int Priority, RewardSpec Reward, LimitsSpec Limits, GeoFence? GeoFence, ActionSpec? Action, DateTimeOffset CreatedAt,
-        long Issued, long? Remaining);
+        Guid CampaignId, Guid TenantId, string Name, string Status, Guid[] TargetIds, DateTimeOffset StartsAt, DateTimeOffset EndsAt,
+        int Priority, RewardSpec Reward, LimitsSpec Limits, GeoFence? GeoFence, ActionSpec? Action, double WinProbability,
+        string TimeZone, DateTimeOffset CreatedAt, long Issued, long? Remaining);
+
+    public record CampaignPage(List<CampaignView> Items, Guid? NextAfter);
 
     public static void MapCampaignEndpoints(this WebApplication app)
     {
-        var campaigns = app.MapGroup("/v1/campaigns").WithTags("Campaigns").RequireAuthorization(ApiPolicies.Brand);
+        var campaigns = app.MapGroup("/v1/campaigns").WithTags("Campaigns");
 
-        campaigns.MapPost("", async (CampaignRequest request, HttpContext http, TargetStore targets, CampaignStore store, CancellationToken ct) =>
+        campaigns.MapPost("", async (CampaignRequest request, HttpContext http, TargetStore targets, CampaignStore store, CampaignCache cache,
+            IPublishEndpoint publish, CancellationToken ct) =>
         {
-            if (CampaignValidator.Validate(request) is { } error) return Problems.Invalid(error.Field, error.Message);
             var tenantId = http.User.TenantId();
-            var targetIds = request.TargetIds!.Distinct().ToArray();
-            var statuses = await targets.StatusesAsync(tenantId, targetIds, ct);
-            foreach (var targetId in targetIds)
-            {
-                if (!statuses.TryGetValue(targetId, out var status)) return Problems.Invalid("targetIds", $"target {targetId} does not exist");
-                if (status != TargetStatus.Active) return Problems.Invalid("targetIds", $"target {targetId} is {status}, not active");
-            }
-
-            var campaign = new Campaign(
-                Guid.CreateVersion7(), tenantId, request.Name!.Trim(), CampaignStatus.Active, targetIds,
-                request.StartsAt!.Value.ToUniversalTime(), request.EndsAt!.Value.ToUniversalTime(), request.Priority ?? 0,
-                request.Reward!, request.Limits ?? new LimitsSpec(0, 0, 0), request.GeoFence, request.Action, DateTimeOffset.UtcNow);
+            if (await ValidateAsync(request, tenantId, targets, ct) is { } problem) return problem;
+            var campaign = FromRequest(Guid.CreateVersion7(), tenantId, CampaignStatus.Active, request, DateTimeOffset.UtcNow);
             await store.CreateAsync(campaign, ct);
+            await AnnounceAsync(campaign.CampaignId, tenantId, cache, publish, ct);
             return Results.Created($"/v1/campaigns/{campaign.CampaignId}", new CreatedCampaign(campaign.CampaignId));
-        });
+        }).RequireAuthorization(ApiPolicies.Brand);
 
-        campaigns.MapGet("", async (HttpContext http, CampaignStore store, CancellationToken ct) =>
+        campaigns.MapPut("/{campaignId:guid}", async (Guid campaignId, CampaignRequest request, HttpContext http, TargetStore targets,
+            CampaignStore store, CampaignCache cache, IPublishEndpoint publish, CancellationToken ct) =>
         {
-            var list = await store.ListAsync(http.User.TenantId(), ct);
-            var views = new List<CampaignView>(list.Count);
-            foreach (var campaign in list) views.Add(await ViewAsync(campaign, store, ct));
-            return Results.Ok(views);
-        });
+            var tenantId = http.User.TenantId();
+            var existing = await store.GetVisibleAsync(tenantId, campaignId, ct);
+            if (existing is null || existing.TenantId != tenantId) return Problems.NotFound("Campaign");
+            if (await ValidateAsync(request, tenantId, targets, ct) is { } problem) return problem;
+            if (!await store.UpdateAsync(FromRequest(campaignId, tenantId, existing.Status, request, existing.CreatedAt), ct))
+                return Problems.Conflict("The campaign has ended and can no longer be changed");
+            await AnnounceAsync(campaignId, tenantId, cache, publish, ct);
+            return Results.Ok(await ViewAsync((await store.GetAsync(campaignId, ct))!, store, ct));
+        }).RequireAuthorization(ApiPolicies.Brand);
+
+        MapTransition(campaigns, "pause", [CampaignStatus.Active], CampaignStatus.Paused, "Only an active campaign can be paused");
+        MapTransition(campaigns, "resume", [CampaignStatus.Paused], CampaignStatus.Active, "Only a paused campaign can be resumed");
+        MapTransition(campaigns, "end", [CampaignStatus.Active, CampaignStatus.Paused], CampaignStatus.Ended, "The campaign has already ended");
+
+        campaigns.MapGet("", async (HttpContext http, CampaignStore store, Guid? after, int? limit, CancellationToken ct) =>
+        {
+            if (limit is < 1 or > MaxPageSize) return Problems.Invalid("limit", $"must be between 1 and {MaxPageSize}");
+            var pageSize = limit ?? 50;
+            var page = await store.ListVisibleAsync(http.User.TenantId(), after, pageSize, ct);
+            var issued = await store.IssuedCountsAsync(page.Select(c => c.CampaignId).ToArray(), ct);
+            var views = page.Select(c => View(c, issued.GetValueOrDefault(c.CampaignId))).ToList();
+            return Results.Ok(new CampaignPage(views, page.Count == pageSize ? page[^1].CampaignId : null));
+        }).RequireAuthorization(ApiPolicies.BrandOrIsv);
 
         campaigns.MapGet("/{campaignId:guid}", async (Guid campaignId, HttpContext http, CampaignStore store, CancellationToken ct) =>
-            await store.GetAsync(http.User.TenantId(), campaignId, ct) is { } campaign
+            await store.GetVisibleAsync(http.User.TenantId(), campaignId, ct) is { } campaign
                 ? Results.Ok(await ViewAsync(campaign, store, ct))
-                : Problems.NotFound("Campaign"));
+                : Problems.NotFound("Campaign"))
+            .RequireAuthorization(ApiPolicies.BrandOrIsv);
     }
 
-    private static async Task<CampaignView> ViewAsync(Campaign c, CampaignStore store, CancellationToken ct)
+    private static void MapTransition(RouteGroupBuilder campaigns, string verb, string[] from, string to, string conflict) =>
+        campaigns.MapPost($"/{{campaignId:guid}}/{verb}", async (Guid campaignId, HttpContext http, CampaignStore store, CampaignCache cache,
+            IPublishEndpoint publish, CancellationToken ct) =>
+        {
+            var tenantId = http.User.TenantId();
+            var existing = await store.GetVisibleAsync(tenantId, campaignId, ct);
+            if (existing is null || existing.TenantId != tenantId) return Problems.NotFound("Campaign");
+            if (!await store.TransitionAsync(tenantId, campaignId, from, to, ct)) return Problems.Conflict(conflict, $"It is {existing.Status}.");
+            await AnnounceAsync(campaignId, tenantId, cache, publish, ct);
+            return Results.Ok(await ViewAsync((await store.GetAsync(campaignId, ct))!, store, ct));
+        }).RequireAuthorization(ApiPolicies.Brand);
+
+    /// <summary>This instance's cache is brought up to date before answering, so the brand's next scan sees the
+    /// change here at once; the event carries it to the other instances.</summary>
+    private static async Task AnnounceAsync(Guid campaignId, Guid tenantId, CampaignCache cache, IPublishEndpoint publish, CancellationToken ct)
     {
-        var issued = await store.IssuedCountAsync(c.CampaignId, ct);
+        await cache.ReloadAsync(campaignId, ct);
+        await publish.Publish(new CampaignChanged(campaignId, tenantId, DateTimeOffset.UtcNow), ct);
+    }
+
+    private static async Task<IResult?> ValidateAsync(CampaignRequest request, Guid tenantId, TargetStore targets, CancellationToken ct)
+    {
+        if (CampaignValidator.Validate(request) is { } error) return Problems.Invalid(error.Field, error.Message);
+        var targetIds = request.TargetIds!.Distinct().ToArray();
+        var statuses = await targets.StatusesAsync(tenantId, targetIds, ct);
+        foreach (var targetId in targetIds)
+        {
+            if (!statuses.TryGetValue(targetId, out var status) || status == TargetStatus.Deleted)
+                return Problems.Invalid("targetIds", $"target {targetId} does not exist");
+            if (status != TargetStatus.Active) return Problems.Invalid("targetIds", $"target {targetId} is {status}, not active");
+        }
+        return null;
+    }
+
+    private static Campaign FromRequest(Guid campaignId, Guid tenantId, string status, CampaignRequest r, DateTimeOffset createdAt) =>
+        new(campaignId, tenantId, r.Name!.Trim(), status, r.TargetIds!.Distinct().ToArray(),
+            r.StartsAt!.Value.ToUniversalTime(), r.EndsAt!.Value.ToUniversalTime(), r.Priority ?? 0,
+            r.Reward!, r.Limits ?? new LimitsSpec(0, 0, 0), r.GeoFence, r.Action, createdAt, r.WinProbability ?? 1, r.TimeZone ?? "UTC");
+
+    private static async Task<CampaignView> ViewAsync(Campaign c, CampaignStore store, CancellationToken ct) =>
+        View(c, await store.IssuedCountAsync(c.CampaignId, ct));
+
+    private static CampaignView View(Campaign c, long issued)
+    {
         long? remaining = c.Reward.Type == RewardTypes.Voucher ? Math.Max(0, c.Reward.Budget!.Value - issued) : null;
-        return new CampaignView(c.CampaignId, c.Name, c.Status, c.TargetIds, c.StartsAt, c.EndsAt, c.Priority,
-            c.Reward, c.Limits, c.GeoFence, c.Action, c.CreatedAt, issued, remaining);
+        return new CampaignView(c.CampaignId, c.TenantId, c.Name, c.Status, c.TargetIds, c.StartsAt, c.EndsAt, c.Priority,
+            c.Reward, c.Limits, c.GeoFence, c.Action, c.WinProbability, c.TimeZone, c.CreatedAt, issued, remaining);
     }
 }

@@ -7,57 +7,119 @@ namespace ArFleet.CampaignRules;
 
 public sealed class CampaignStore(NpgsqlDataSource db)
 {
-    private const string Columns =
+    /// <summary>The columns ReadAllAsync reads, from campaigns aliased c.</summary>
+    public const string Columns =
         "c.id, c.tenant_id, c.name, c.status, c.starts_at, c.ends_at, c.priority, c.reward, c.limits, c.geo_fence, c.action, c.created_at, " +
-        "ARRAY(SELECT target_id FROM campaign_targets t WHERE t.campaign_id = c.id)";
+        "ARRAY(SELECT target_id FROM campaign_targets t WHERE t.campaign_id = c.id), c.win_probability, c.time_zone";
+
+    /// <summary>Who may read a tenant's campaigns: the brand itself, or an ISV it granted access.</summary>
+    private const string Visible =
+        "(c.tenant_id = $1 OR c.tenant_id IN (SELECT brand_tenant_id FROM isv_grants WHERE isv_tenant_id = $1))";
 
     public async Task CreateAsync(Campaign campaign, CancellationToken cancellationToken)
     {
         await using var batch = db.CreateBatch();
         batch.BatchCommands.Add(new NpgsqlBatchCommand(
-            "INSERT INTO campaigns (id, tenant_id, name, status, starts_at, ends_at, priority, reward, limits, geo_fence, action, created_at) " +
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)")
+            "INSERT INTO campaigns (id, tenant_id, name, status, starts_at, ends_at, priority, reward, limits, geo_fence, action, created_at, win_probability, time_zone) " +
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)")
         {
             Parameters =
             {
                 new() { Value = campaign.CampaignId }, new() { Value = campaign.TenantId }, new() { Value = campaign.Name },
                 new() { Value = campaign.Status }, new() { Value = campaign.StartsAt }, new() { Value = campaign.EndsAt },
                 new() { Value = campaign.Priority }, Json(campaign.Reward), Json(campaign.Limits), Json(campaign.GeoFence),
-                Json(campaign.Action), new() { Value = campaign.CreatedAt },
+                Json(campaign.Action), new() { Value = campaign.CreatedAt }, new() { Value = campaign.WinProbability },
+                new() { Value = campaign.TimeZone },
             },
         });
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(
-            "INSERT INTO campaign_targets (campaign_id, target_id) SELECT $1, unnest($2::uuid[])")
-        {
-            Parameters = { new() { Value = campaign.CampaignId }, new() { Value = campaign.TargetIds } },
-        });
+        AddTargets(batch, campaign);
         await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public async Task<Campaign?> GetAsync(Guid tenantId, Guid campaignId, CancellationToken cancellationToken)
+    /// <summary>Replaces the editable fields of a campaign that has not ended; false if there is none such.</summary>
+    public async Task<bool> UpdateAsync(Campaign campaign, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand($"SELECT {Columns} FROM campaigns c WHERE c.id = $1 AND c.tenant_id = $2");
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var update = new NpgsqlCommand(
+            "UPDATE campaigns SET name = $3, starts_at = $4, ends_at = $5, priority = $6, reward = $7, limits = $8, geo_fence = $9, " +
+            "action = $10, win_probability = $11, time_zone = $12, updated_at = now() WHERE id = $1 AND tenant_id = $2 AND status <> 'ended'", connection)
+        {
+            Parameters =
+            {
+                new() { Value = campaign.CampaignId }, new() { Value = campaign.TenantId }, new() { Value = campaign.Name },
+                new() { Value = campaign.StartsAt }, new() { Value = campaign.EndsAt }, new() { Value = campaign.Priority },
+                Json(campaign.Reward), Json(campaign.Limits), Json(campaign.GeoFence), Json(campaign.Action),
+                new() { Value = campaign.WinProbability }, new() { Value = campaign.TimeZone },
+            },
+        })
+        {
+            if (await update.ExecuteNonQueryAsync(cancellationToken) == 0) return false;
+        }
+        await using var targets = new NpgsqlBatch(connection);
+        targets.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM campaign_targets WHERE campaign_id = $1") { Parameters = { new() { Value = campaign.CampaignId } } });
+        AddTargets(targets, campaign);
+        await targets.ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>Moves a campaign from one of <paramref name="from"/> to <paramref name="to"/>; false if it was in no such state.</summary>
+    public async Task<bool> TransitionAsync(Guid tenantId, Guid campaignId, string[] from, string to, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand("UPDATE campaigns SET status = $4, updated_at = now() WHERE id = $1 AND tenant_id = $2 AND status = ANY($3)");
         command.Parameters.AddWithValue(campaignId);
         command.Parameters.AddWithValue(tenantId);
-        return (await ReadAll(command, cancellationToken)).SingleOrDefault();
+        command.Parameters.AddWithValue(from);
+        command.Parameters.AddWithValue(to);
+        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
     }
 
-    public async Task<List<Campaign>> ListAsync(Guid tenantId, CancellationToken cancellationToken)
+    /// <summary>A campaign the reader may see (its own, or a granting brand's); null otherwise.</summary>
+    public async Task<Campaign?> GetVisibleAsync(Guid readerTenantId, Guid campaignId, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand($"SELECT {Columns} FROM campaigns c WHERE c.tenant_id = $1 ORDER BY c.created_at DESC LIMIT 500");
-        command.Parameters.AddWithValue(tenantId);
-        return await ReadAll(command, cancellationToken);
+        await using var command = db.CreateCommand($"SELECT {Columns} FROM campaigns c WHERE c.id = $2 AND {Visible}");
+        command.Parameters.AddWithValue(readerTenantId);
+        command.Parameters.AddWithValue(campaignId);
+        return (await ReadAllAsync(command, cancellationToken)).SingleOrDefault();
     }
 
-    /// <summary>The active campaigns of the brand that owns the target and show that target.</summary>
-    public async Task<List<Campaign>> ForTargetAsync(Guid tenantId, Guid targetId, CancellationToken cancellationToken)
+    public async Task<Campaign?> GetAsync(Guid campaignId, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand($"SELECT {Columns} FROM campaigns c WHERE c.id = $1");
+        command.Parameters.AddWithValue(campaignId);
+        return (await ReadAllAsync(command, cancellationToken)).SingleOrDefault();
+    }
+
+    /// <summary>A page of the campaigns the reader may see, newest first; ids are time-ordered (v7), so the
+    /// last id of a page is the cursor of the next.</summary>
+    public async Task<List<Campaign>> ListVisibleAsync(Guid readerTenantId, Guid? after, int limit, CancellationToken cancellationToken)
     {
         await using var command = db.CreateCommand(
-            $"SELECT {Columns} FROM campaigns c JOIN campaign_targets ct ON ct.campaign_id = c.id " +
-            "WHERE ct.target_id = $1 AND c.tenant_id = $2 AND c.status = 'active'");
+            $"SELECT {Columns} FROM campaigns c WHERE {Visible} AND ($2::uuid IS NULL OR c.id < $2) ORDER BY c.id DESC LIMIT $3");
+        command.Parameters.AddWithValue(readerTenantId);
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)after ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+        command.Parameters.AddWithValue(limit);
+        return await ReadAllAsync(command, cancellationToken);
+    }
+
+    /// <summary>Every campaign that can still run: what the rule cache holds.</summary>
+    public async Task<List<Campaign>> RunnableAsync(CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand($"SELECT {Columns} FROM campaigns c WHERE c.status <> 'ended' AND c.ends_at > now()");
+        return await ReadAllAsync(command, cancellationToken);
+    }
+
+    /// <summary>Names of the campaigns, not yet ended, that show the target.</summary>
+    public async Task<List<string>> UnendedUsingTargetAsync(Guid targetId, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand(
+            "SELECT c.name FROM campaigns c JOIN campaign_targets ct ON ct.campaign_id = c.id WHERE ct.target_id = $1 AND c.status <> 'ended' AND c.ends_at > now()");
         command.Parameters.AddWithValue(targetId);
-        command.Parameters.AddWithValue(tenantId);
-        return await ReadAll(command, cancellationToken);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var names = new List<string>();
+        while (await reader.ReadAsync(cancellationToken)) names.Add(reader.GetString(0));
+        return names;
     }
 
     public async Task<long> IssuedCountAsync(Guid campaignId, CancellationToken cancellationToken)
@@ -65,6 +127,16 @@ public sealed class CampaignStore(NpgsqlDataSource db)
         await using var command = db.CreateCommand("SELECT count(*) FROM issued_rewards WHERE campaign_id = $1");
         command.Parameters.AddWithValue(campaignId);
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    public async Task<Dictionary<Guid, long>> IssuedCountsAsync(Guid[] campaignIds, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand("SELECT campaign_id, count(*) FROM issued_rewards WHERE campaign_id = ANY($1) GROUP BY campaign_id");
+        command.Parameters.AddWithValue(campaignIds);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var counts = new Dictionary<Guid, long>();
+        while (await reader.ReadAsync(cancellationToken)) counts[reader.GetGuid(0)] = reader.GetInt64(1);
+        return counts;
     }
 
     public async Task RecordIssuedAsync(Guid scanId, Guid campaignId, CancellationToken cancellationToken)
@@ -75,6 +147,13 @@ public sealed class CampaignStore(NpgsqlDataSource db)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    private static void AddTargets(NpgsqlBatch batch, Campaign campaign) =>
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(
+            "INSERT INTO campaign_targets (campaign_id, target_id) SELECT $1, unnest($2::uuid[])")
+        {
+            Parameters = { new() { Value = campaign.CampaignId }, new() { Value = campaign.TargetIds } },
+        });
+
     private static NpgsqlParameter Json<T>(T? value) => new()
     {
         NpgsqlDbType = NpgsqlDbType.Jsonb,
@@ -84,7 +163,7 @@ public sealed class CampaignStore(NpgsqlDataSource db)
     private static T? FromJson<T>(NpgsqlDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? default : JsonSerializer.Deserialize<T>(reader.GetString(ordinal), ServiceDefaultsExtensions.ApiJson);
 
-    private static async Task<List<Campaign>> ReadAll(NpgsqlCommand command, CancellationToken cancellationToken)
+    public static async Task<List<Campaign>> ReadAllAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {
         await using var r = await command.ExecuteReaderAsync(cancellationToken);
         var campaigns = new List<Campaign>();
@@ -93,7 +172,7 @@ public sealed class CampaignStore(NpgsqlDataSource db)
                 r.GetGuid(0), r.GetGuid(1), r.GetString(2), r.GetString(3), r.GetFieldValue<Guid[]>(12),
                 r.GetFieldValue<DateTimeOffset>(4), r.GetFieldValue<DateTimeOffset>(5), r.GetInt32(6),
                 FromJson<RewardSpec>(r, 7)!, FromJson<LimitsSpec>(r, 8)!, FromJson<GeoFence>(r, 9), FromJson<ActionSpec>(r, 10),
-                r.GetFieldValue<DateTimeOffset>(11)));
+                r.GetFieldValue<DateTimeOffset>(11), r.GetDouble(13), r.GetString(14)));
         return campaigns;
     }
 }

@@ -9,7 +9,9 @@ public record CampaignRequest(
     LimitsSpec? Limits,
     GeoFence? GeoFence,
     ActionSpec? Action,
-    int? Priority);
+    int? Priority,
+    double? WinProbability = null,
+    string? TimeZone = null);
 
 /// <summary>Checks a campaign request field by field; the first problem found is named with its field.</summary>
 public static class CampaignValidator
@@ -35,6 +37,10 @@ public static class CampaignValidator
             if (g.RadiusMeters is <= 0 or > 20_000_000 || double.IsNaN(g.RadiusMeters)) return new("geoFence.radiusMeters", "must be between 0 and 20,000,000");
         }
         if (r.Action is { } a && ValidateAction(a) is { } actionError) return actionError;
+        if (r.WinProbability is { } p && (double.IsNaN(p) || p <= 0 || p > 1))
+            return new("winProbability", "must be greater than 0 and at most 1");
+        if (r.TimeZone is not null && !RuleEvaluator.IsKnownTimeZone(r.TimeZone))
+            return new("timeZone", "must be an IANA time zone such as Asia/Shanghai");
         return null;
     }
 

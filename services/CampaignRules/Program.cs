@@ -6,8 +6,8 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddArFleetPostgres(typeof(Program).Assembly);
 builder.AddApiKeyAuthentication<TenantStore>();
-builder.Services.AddSingleton<TargetStore>().AddSingleton<CampaignStore>();
-builder.AddArFleetMessaging(x => x.AddConsumers(typeof(Program).Assembly));
+builder.AddCampaignRules();
+builder.AddArFleetMessaging(x => x.AddCampaignRulesConsumers());
 
 var app = builder.Build();
 app.MapDefaultEndpoints();

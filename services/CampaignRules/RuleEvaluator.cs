@@ -1,3 +1,6 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
 using ArFleet.Contracts;
 
 namespace ArFleet.CampaignRules;
@@ -9,25 +12,40 @@ public abstract record RuleDecision
     public sealed record RequestReward(Campaign Campaign) : RuleDecision;
 }
 
+/// <summary>The scan as rules see it.</summary>
+public record ScanFacts(Guid ScanId, DateTimeOffset At, GeoPoint? Location);
+
 public static class RuleEvaluator
 {
     private const double EarthRadiusMeters = 6_371_008.8;
 
-    /// <summary>Among the campaigns running at <paramref name="at"/>, the highest priority (then the newest)
-    /// whose geo-fence admits the scan wins. A scan without a location is outside every fenced campaign.</summary>
-    public static RuleDecision Evaluate(IEnumerable<Campaign> campaigns, DateTimeOffset at, GeoPoint? location)
+    /// <summary>Among the campaigns running at the scan's time, the highest priority (then the newest) whose
+    /// geo-fence admits the scan wins; a scan without a location is outside every fenced campaign. A lottery
+    /// campaign then draws: the draw is a pure function of the scan and <paramref name="lotterySeed"/>, so a
+    /// redelivered scan draws the same and tests can fix the outcome.</summary>
+    public static RuleDecision Evaluate(IEnumerable<Campaign> campaigns, ScanFacts scan, string lotterySeed)
     {
         var running = campaigns
-            .Where(c => c.Status == CampaignStatus.Active && c.StartsAt <= at && at < c.EndsAt)
+            .Where(c => c.Status == CampaignStatus.Active && c.StartsAt <= scan.At && scan.At < c.EndsAt)
             .OrderByDescending(c => c.Priority).ThenByDescending(c => c.CreatedAt)
             .ToList();
         if (running.Count == 0) return new RuleDecision.Resolve(ScanOutcome.NoCampaign, null);
 
-        var winner = running.FirstOrDefault(c => IsInside(c.GeoFence, location));
+        var winner = running.FirstOrDefault(c => IsInside(c.GeoFence, scan.Location));
         if (winner is null) return new RuleDecision.Resolve(ScanOutcome.OutsideGeoFence, running[0]);
-        return winner.Reward.Type == RewardTypes.None
-            ? new RuleDecision.Resolve(ScanOutcome.NoReward, winner)
-            : new RuleDecision.RequestReward(winner);
+        if (winner.Reward.Type == RewardTypes.None || !Draw(lotterySeed, scan.ScanId, winner.WinProbability))
+            return new RuleDecision.Resolve(ScanOutcome.NoReward, winner);
+        return new RuleDecision.RequestReward(winner);
+    }
+
+    /// <summary>True with the given probability, decided by a hash of the seed and the scan id.</summary>
+    public static bool Draw(string seed, Guid scanId, double probability)
+    {
+        if (probability >= 1) return true;
+        if (probability <= 0) return false;
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{seed}:{scanId:N}"));
+        var uniform = (BinaryPrimitives.ReadUInt64BigEndian(hash) >> 11) * (1.0 / (1UL << 53));
+        return uniform < probability;
     }
 
     public static bool IsInside(GeoFence? fence, GeoPoint? location) =>
@@ -42,4 +60,17 @@ public static class RuleEvaluator
         var a = Math.Pow(Math.Sin(dLat / 2), 2) + Math.Cos(Radians(lat1)) * Math.Cos(Radians(lat2)) * Math.Pow(Math.Sin(dLon / 2), 2);
         return 2 * EarthRadiusMeters * Math.Asin(Math.Min(1, Math.Sqrt(a)));
     }
+
+    /// <summary>Local midnight of the day <paramref name="at"/> falls on in the time zone, as an instant.</summary>
+    public static DateTimeOffset DayStart(DateTimeOffset at, string timeZone)
+    {
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(timeZone);
+        var local = TimeZoneInfo.ConvertTime(at, zone);
+        var midnight = local.Date;
+        // A zone that skips midnight (a DST jump at 00:00) starts its day at the first valid instant.
+        while (zone.IsInvalidTime(midnight)) midnight = midnight.AddMinutes(15);
+        return new DateTimeOffset(midnight, zone.GetUtcOffset(midnight)).ToUniversalTime();
+    }
+
+    public static bool IsKnownTimeZone(string? timeZone) => timeZone is not null && TimeZoneInfo.TryFindSystemTimeZoneById(timeZone, out _);
 }

@@ -3,14 +3,17 @@ using MassTransit;
 
 namespace ArFleet.CampaignRules;
 
-/// <summary>Applies the brand's campaign rules to a recognised scan: resolve it here, or ask voucher-issuance for a reward.</summary>
-public sealed class ScanRecognizedConsumer(CampaignStore store) : IConsumer<ScanRecognized>
+/// <summary>Applies the brand's campaign rules to a recognised scan, from the in-memory campaign cache:
+/// resolve it here, or ask voucher-issuance for a reward.</summary>
+public sealed class ScanRecognizedConsumer(CampaignCache cache, IConfiguration configuration) : IConsumer<ScanRecognized>
 {
+    private readonly string lotterySeed = configuration["Rules:LotterySeed"] ?? "arfleet";
+
     public async Task Consume(ConsumeContext<ScanRecognized> context)
     {
         var scan = context.Message;
-        var campaigns = await store.ForTargetAsync(scan.TenantId, scan.Target.TargetId, context.CancellationToken);
-        switch (RuleEvaluator.Evaluate(campaigns, scan.OccurredAt, scan.Location))
+        var campaigns = cache.ForTarget(scan.Target.TargetId).Where(c => c.TenantId == scan.TenantId);
+        switch (RuleEvaluator.Evaluate(campaigns, new ScanFacts(scan.ScanId, scan.OccurredAt, scan.Location), lotterySeed))
         {
             case RuleDecision.RequestReward(var campaign):
                 var r = campaign.Reward;
@@ -19,7 +22,7 @@ public sealed class ScanRecognizedConsumer(CampaignStore store) : IConsumer<Scan
                     r.Type == RewardTypes.RedEnvelope
                         ? new RewardTerms(r.Count!.Value, 0, r.Currency ?? "CNY", r.ValidDays ?? 30, r.TotalCents!.Value)
                         : new RewardTerms(r.Budget!.Value, r.ValueCents!.Value, r.Currency!, r.ValidDays!.Value),
-                    campaign.ToLimits(), scan.Target, campaign.ToAction(), DateTimeOffset.UtcNow));
+                    campaign.ToLimits(scan.OccurredAt), scan.Target, campaign.ToAction(), DateTimeOffset.UtcNow));
                 break;
             case RuleDecision.Resolve(var outcome, var campaign):
                 await context.Publish(new ScanResolved(

@@ -33,7 +33,7 @@ public static class TargetEndpoints
             catch (Exception) when (!ct.IsCancellationRequested)
             {
                 // Without the event the target would stay pending forever: take it back and say so.
-                await store.DeleteAsync(targetId, CancellationToken.None);
+                await store.RemoveAsync(targetId, CancellationToken.None);
                 return Problems.Unavailable("The target could not be queued for grading; try again");
             }
             return Results.Accepted($"/v1/targets/{targetId}", new TargetAccepted(targetId, TargetStatus.Pending));
@@ -41,6 +41,19 @@ public static class TargetEndpoints
 
         targets.MapGet("", async (HttpContext http, TargetStore store, CancellationToken ct) =>
             Results.Ok(await store.ListAsync(http.User.TenantId(), ct)));
+
+        targets.MapDelete("/{targetId:guid}", async (Guid targetId, HttpContext http, TargetStore store, CampaignStore campaigns,
+            IPublishEndpoint publish, CancellationToken ct) =>
+        {
+            var tenantId = http.User.TenantId();
+            if (await store.GetAsync(tenantId, targetId, ct) is null) return Problems.NotFound("Target");
+            var users = await campaigns.UnendedUsingTargetAsync(targetId, ct);
+            if (users.Count > 0)
+                return Problems.Conflict("The target is in use", $"End or change these campaigns first: {string.Join(", ", users)}.");
+            if (!await store.MarkDeletedAsync(tenantId, targetId, ct)) return Problems.NotFound("Target");
+            await publish.Publish(new TargetDeleted(targetId, tenantId, DateTimeOffset.UtcNow), ct);
+            return Results.NoContent();
+        });
 
         targets.MapGet("/{targetId:guid}", async (Guid targetId, HttpContext http, TargetStore store, CancellationToken ct) =>
             await store.GetAsync(http.User.TenantId(), targetId, ct) is { } target ? Results.Ok(target) : Problems.NotFound("Target"));

@@ -7,6 +7,7 @@ public static class TargetStatus
     public const string Pending = "pending";
     public const string Active = "active";
     public const string Rejected = "rejected";
+    public const string Deleted = "deleted";
 }
 
 public record TargetView(Guid TargetId, string Name, string Status, int? Grade, string? Reason, DateTimeOffset CreatedAt);
@@ -25,16 +26,26 @@ public sealed class TargetStore(NpgsqlDataSource db)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public async Task DeleteAsync(Guid targetId, CancellationToken cancellationToken)
+    /// <summary>Takes back a target whose grading could not even be requested.</summary>
+    public async Task RemoveAsync(Guid targetId, CancellationToken cancellationToken)
     {
         await using var command = db.CreateCommand("DELETE FROM targets WHERE id = $1");
         command.Parameters.AddWithValue(targetId);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>Marks the tenant's target deleted (ended campaigns keep referring to it); false if there was none.</summary>
+    public async Task<bool> MarkDeletedAsync(Guid tenantId, Guid targetId, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand("UPDATE targets SET status = 'deleted' WHERE id = $1 AND tenant_id = $2 AND status <> 'deleted'");
+        command.Parameters.AddWithValue(targetId);
+        command.Parameters.AddWithValue(tenantId);
+        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+    }
+
     public async Task<TargetView?> GetAsync(Guid tenantId, Guid targetId, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand($"SELECT {Columns} FROM targets WHERE id = $1 AND tenant_id = $2");
+        await using var command = db.CreateCommand($"SELECT {Columns} FROM targets WHERE id = $1 AND tenant_id = $2 AND status <> 'deleted'");
         command.Parameters.AddWithValue(targetId);
         command.Parameters.AddWithValue(tenantId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -43,7 +54,7 @@ public sealed class TargetStore(NpgsqlDataSource db)
 
     public async Task<List<TargetView>> ListAsync(Guid tenantId, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand($"SELECT {Columns} FROM targets WHERE tenant_id = $1 ORDER BY created_at DESC LIMIT 500");
+        await using var command = db.CreateCommand($"SELECT {Columns} FROM targets WHERE tenant_id = $1 AND status <> 'deleted' ORDER BY created_at DESC LIMIT 500");
         command.Parameters.AddWithValue(tenantId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var targets = new List<TargetView>();
@@ -65,7 +76,7 @@ public sealed class TargetStore(NpgsqlDataSource db)
 
     public async Task SetGradeAsync(Guid targetId, string status, int grade, string? reason, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand("UPDATE targets SET status = $2, grade = $3, reason = $4 WHERE id = $1");
+        await using var command = db.CreateCommand("UPDATE targets SET status = $2, grade = $3, reason = $4 WHERE id = $1 AND status <> 'deleted'");
         command.Parameters.AddWithValue(targetId);
         command.Parameters.AddWithValue(status);
         command.Parameters.AddWithValue(grade);

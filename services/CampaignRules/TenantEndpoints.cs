@@ -1,4 +1,6 @@
+using ArFleet.Contracts;
 using ArFleet.ServiceDefaults;
+using MassTransit;
 
 namespace ArFleet.CampaignRules;
 
@@ -6,6 +8,8 @@ public static class TenantEndpoints
 {
     public record CreateTenantRequest(string? Name, string? Kind);
     public record CreatedTenant(Guid TenantId, string ApiKey);
+    public record CreatedKey(Guid KeyId, string ApiKey);
+    public record GrantRequest(Guid? IsvTenantId);
 
     public static void MapTenantEndpoints(this WebApplication app)
     {
@@ -22,8 +26,44 @@ public static class TenantEndpoints
         }).RequireAuthorization(ApiPolicies.Admin);
 
         // Who a key belongs to: the other services authenticate keys through this.
-        tenants.MapGet("/me", async (HttpContext http, TenantStore store, CancellationToken ct) =>
-            await store.GetAsync(http.User.TenantId(), ct) is { } tenant ? Results.Ok(tenant) : Problems.NotFound("Tenant"))
-            .RequireAuthorization(ApiPolicies.AnyTenant);
+        var me = tenants.MapGroup("/me").RequireAuthorization(ApiPolicies.AnyTenant);
+        me.MapGet("", async (HttpContext http, TenantStore store, CancellationToken ct) =>
+            await store.GetAsync(http.User.TenantId(), ct) is { } tenant ? Results.Ok(tenant) : Problems.NotFound("Tenant"));
+
+        // Key rotation: create a new key, move clients over, then revoke the old one.
+        me.MapPost("/keys", async (HttpContext http, TenantStore store, CancellationToken ct) =>
+        {
+            var (keyId, apiKey) = await store.CreateKeyAsync(http.User.TenantId(), ct);
+            return Results.Created($"/v1/tenants/me/keys/{keyId}", new CreatedKey(keyId, apiKey));
+        });
+        me.MapGet("/keys", async (HttpContext http, TenantStore store, CancellationToken ct) =>
+            Results.Ok(await store.ListKeysAsync(http.User.TenantId(), ct)));
+        me.MapDelete("/keys/{keyId:guid}", async (Guid keyId, HttpContext http, TenantStore store, CancellationToken ct) =>
+            await store.RevokeKeyAsync(http.User.TenantId(), keyId, ct) switch
+            {
+                TenantStore.RevokeResult.Revoked => Results.NoContent(),
+                TenantStore.RevokeResult.LastKey => Problems.Conflict("This is the tenant's last active key", "Create a new key before revoking this one."),
+                _ => Problems.NotFound("Key"),
+            });
+
+        // A brand lets an ISV read its campaigns and receive their webhooks.
+        var grants = app.MapGroup("/v1/isv-grants").WithTags("ISV grants").RequireAuthorization(ApiPolicies.Brand);
+        grants.MapPost("", async (GrantRequest request, HttpContext http, TenantStore store, IPublishEndpoint publish, CancellationToken ct) =>
+        {
+            if (request.IsvTenantId is not { } isvTenantId) return Problems.Invalid("isvTenantId", "is required");
+            var brandTenantId = http.User.TenantId();
+            if (!await store.GrantAsync(brandTenantId, isvTenantId, ct)) return Problems.Invalid("isvTenantId", "is not the id of an ISV tenant");
+            await publish.Publish(new IsvGrantChanged(brandTenantId, isvTenantId, true, DateTimeOffset.UtcNow), ct);
+            return Results.Created($"/v1/isv-grants/{isvTenantId}", new { isvTenantId });
+        });
+        grants.MapGet("", async (HttpContext http, TenantStore store, CancellationToken ct) =>
+            Results.Ok(await store.ListGrantsAsync(http.User.TenantId(), ct)));
+        grants.MapDelete("/{isvTenantId:guid}", async (Guid isvTenantId, HttpContext http, TenantStore store, IPublishEndpoint publish, CancellationToken ct) =>
+        {
+            var brandTenantId = http.User.TenantId();
+            if (!await store.RevokeGrantAsync(brandTenantId, isvTenantId, ct)) return Problems.NotFound("Grant");
+            await publish.Publish(new IsvGrantChanged(brandTenantId, isvTenantId, false, DateTimeOffset.UtcNow), ct);
+            return Results.NoContent();
+        });
     }
 }

@@ -4,7 +4,11 @@ using Npgsql;
 
 namespace ArFleet.CampaignRules;
 
-/// <summary>Tenants and their API keys. Keys come from a CSPRNG and only their hashes are stored.</summary>
+public record ApiKeyView(Guid KeyId, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);
+
+public record IsvGrant(Guid IsvTenantId, string IsvName, DateTimeOffset CreatedAt);
+
+/// <summary>Tenants, their API keys and ISV grants. Keys come from a CSPRNG and only their hashes are stored.</summary>
 public sealed class TenantStore(NpgsqlDataSource db) : ITenantKeyResolver
 {
     public async Task<(Guid TenantId, string ApiKey)> CreateAsync(string name, string kind, CancellationToken cancellationToken)
@@ -16,10 +20,7 @@ public sealed class TenantStore(NpgsqlDataSource db) : ITenantKeyResolver
         {
             Parameters = { new() { Value = tenantId }, new() { Value = name }, new() { Value = kind } },
         });
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("INSERT INTO api_keys (key_hash, tenant_id) VALUES ($1, $2)")
-        {
-            Parameters = { new() { Value = ApiKeyAuthentication.HashKey(apiKey) }, new() { Value = tenantId } },
-        });
+        batch.BatchCommands.Add(InsertKey(tenantId, Guid.CreateVersion7(), apiKey));
         await batch.ExecuteNonQueryAsync(cancellationToken); // a batch runs as one implicit transaction
         return (tenantId, apiKey);
     }
@@ -29,20 +30,94 @@ public sealed class TenantStore(NpgsqlDataSource db) : ITenantKeyResolver
         await using var command = db.CreateCommand(
             "SELECT t.id, t.name, t.kind FROM api_keys k JOIN tenants t ON t.id = k.tenant_id WHERE k.key_hash = $1 AND k.revoked_at IS NULL");
         command.Parameters.AddWithValue(ApiKeyAuthentication.HashKey(apiKey));
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken)
-            ? new TenantIdentity(reader.GetGuid(0), reader.GetString(1), reader.GetString(2))
-            : null;
+        return await ReadTenant(command, cancellationToken);
     }
 
     public async Task<TenantIdentity?> GetAsync(Guid tenantId, CancellationToken cancellationToken)
     {
         await using var command = db.CreateCommand("SELECT id, name, kind FROM tenants WHERE id = $1");
         command.Parameters.AddWithValue(tenantId);
+        return await ReadTenant(command, cancellationToken);
+    }
+
+    /// <summary>Key rotation, step one: a new key beside the current ones.</summary>
+    public async Task<(Guid KeyId, string ApiKey)> CreateKeyAsync(Guid tenantId, CancellationToken cancellationToken)
+    {
+        var keyId = Guid.CreateVersion7();
+        var apiKey = NewApiKey();
+        await using var batch = db.CreateBatch();
+        batch.BatchCommands.Add(InsertKey(tenantId, keyId, apiKey));
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+        return (keyId, apiKey);
+    }
+
+    public async Task<List<ApiKeyView>> ListKeysAsync(Guid tenantId, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand("SELECT id, created_at, revoked_at FROM api_keys WHERE tenant_id = $1 ORDER BY created_at");
+        command.Parameters.AddWithValue(tenantId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken)
-            ? new TenantIdentity(reader.GetGuid(0), reader.GetString(1), reader.GetString(2))
-            : null;
+        var keys = new List<ApiKeyView>();
+        while (await reader.ReadAsync(cancellationToken))
+            keys.Add(new ApiKeyView(reader.GetGuid(0), reader.GetFieldValue<DateTimeOffset>(1), reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2)));
+        return keys;
+    }
+
+    public enum RevokeResult { Revoked, NotFound, LastKey }
+
+    /// <summary>Key rotation, step two: the old key stops working. The last active key cannot be revoked,
+    /// so a tenant never locks itself out.</summary>
+    public async Task<RevokeResult> RevokeKeyAsync(Guid tenantId, Guid keyId, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand(
+            "UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND tenant_id = $2 AND revoked_at IS NULL " +
+            "AND (SELECT count(*) FROM api_keys WHERE tenant_id = $2 AND revoked_at IS NULL) > 1");
+        command.Parameters.AddWithValue(keyId);
+        command.Parameters.AddWithValue(tenantId);
+        if (await command.ExecuteNonQueryAsync(cancellationToken) > 0) return RevokeResult.Revoked;
+        var keys = await ListKeysAsync(tenantId, cancellationToken);
+        return keys.Any(k => k.KeyId == keyId && k.RevokedAt is null) ? RevokeResult.LastKey : RevokeResult.NotFound;
+    }
+
+    /// <summary>False when the ISV does not exist or is not an ISV.</summary>
+    public async Task<bool> GrantAsync(Guid brandTenantId, Guid isvTenantId, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand(
+            "INSERT INTO isv_grants (brand_tenant_id, isv_tenant_id) SELECT $1, id FROM tenants WHERE id = $2 AND kind = 'isv' ON CONFLICT DO NOTHING");
+        command.Parameters.AddWithValue(brandTenantId);
+        command.Parameters.AddWithValue(isvTenantId);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        return (await GetAsync(isvTenantId, cancellationToken))?.Kind == TenantKinds.Isv;
+    }
+
+    public async Task<bool> RevokeGrantAsync(Guid brandTenantId, Guid isvTenantId, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand("DELETE FROM isv_grants WHERE brand_tenant_id = $1 AND isv_tenant_id = $2");
+        command.Parameters.AddWithValue(brandTenantId);
+        command.Parameters.AddWithValue(isvTenantId);
+        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+    }
+
+    public async Task<List<IsvGrant>> ListGrantsAsync(Guid brandTenantId, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand(
+            "SELECT g.isv_tenant_id, t.name, g.created_at FROM isv_grants g JOIN tenants t ON t.id = g.isv_tenant_id WHERE g.brand_tenant_id = $1 ORDER BY g.created_at");
+        command.Parameters.AddWithValue(brandTenantId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var grants = new List<IsvGrant>();
+        while (await reader.ReadAsync(cancellationToken)) grants.Add(new IsvGrant(reader.GetGuid(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2)));
+        return grants;
+    }
+
+    private static NpgsqlBatchCommand InsertKey(Guid tenantId, Guid keyId, string apiKey) =>
+        new("INSERT INTO api_keys (id, key_hash, tenant_id) VALUES ($1, $2, $3)")
+        {
+            Parameters = { new() { Value = keyId }, new() { Value = ApiKeyAuthentication.HashKey(apiKey) }, new() { Value = tenantId } },
+        };
+
+    private static async Task<TenantIdentity?> ReadTenant(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? new TenantIdentity(reader.GetGuid(0), reader.GetString(1), reader.GetString(2)) : null;
     }
 
     /// <summary>"afk_" and 256 random bits, base64url: unguessable, and recognisable in a leaked log.</summary>

@@ -22,7 +22,7 @@ public static class ScanEndpoints
         var limits = app.Configuration.GetSection("Scans:ImageLimits").Get<ImageLimits>() ?? new ImageLimits();
 
         scans.MapPost("", async (HttpRequest request, [FromQuery] int? wait, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
-            ScanStore store, ImageClaimCheck claimCheck, ScanWaiters waiters, IPublishEndpoint publish, CancellationToken ct) =>
+            ScanStore store, ImageClaimCheck claimCheck, ScanWaiters waiters, ScanRateLimiter rateLimiter, IPublishEndpoint publish, CancellationToken ct) =>
         {
             if (WaitProblem(wait) is { } waitProblem) return waitProblem;
             if (idempotencyKey is { Length: 0 or > 200 }) return Problems.BadRequest("Invalid Idempotency-Key", "Use 1 to 200 characters.");
@@ -44,6 +44,13 @@ public static class ScanEndpoints
             var scanId = Guid.CreateVersion7();
             if (idempotencyKey is not null && await store.ClaimIdempotencyKeyAsync(tenantId, idempotencyKey, scanId) is { } earlier)
                 return await Answer(earlier, tenantId, wait, store, waiters, ct);
+            if (await rateLimiter.TryAcquireAsync(tenantId, userId, deviceId) is { } retryAfter)
+            {
+                if (idempotencyKey is not null) await store.ReleaseIdempotencyKeyAsync(tenantId, idempotencyKey);
+                request.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString();
+                return Results.Problem(title: "Too many scans", statusCode: StatusCodes.Status429TooManyRequests,
+                    detail: "This user or device has scanned too often in the last minute; try again shortly.");
+            }
 
             var scan = new ScanRecord(scanId, tenantId, ScanStatus.Processing, null, null, null, null,
                 Activity.Current?.TraceId.ToString(), DateTimeOffset.UtcNow, null);

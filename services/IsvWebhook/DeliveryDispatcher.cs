@@ -1,17 +1,23 @@
 using System.Diagnostics;
 using System.Text;
+using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
+using Polly.CircuitBreaker;
+using Polly.RateLimiting;
+using Polly.Timeout;
 
 namespace ArFleet.IsvWebhook;
 
-/// <summary>Sends due deliveries. Each send runs on its own (bounded by MaxConcurrentDeliveries), so a slow
-/// endpoint holds only its own slots, for at most the timeout, and never the loop.</summary>
+/// <summary>Sends due deliveries. Each send runs on its own task (bounded by MaxConcurrentDeliveries) through its
+/// endpoint's pipeline (<see cref="EndpointIsolation"/>), so a slow or dead endpoint holds at most its own cap of
+/// slots, for at most the timeout, and never the loop.</summary>
 public sealed class DeliveryDispatcher(
-    DeliveryQueue queue, IHttpClientFactory httpClients, IOptions<WebhookOptions> options, TimeProvider clock,
+    DeliveryQueue queue, EndpointIsolation isolation, IHttpClientFactory httpClients, IOptions<WebhookOptions> options, TimeProvider clock,
     ILogger<DeliveryDispatcher> logger) : BackgroundService
 {
     public const string HttpClientName = "webhooks";
     private static readonly ActivitySource Tracing = new("ArFleet.IsvWebhook");
+    private static readonly TimeSpan RateLimitedWait = TimeSpan.FromMilliseconds(200);
     private readonly WebhookOptions options = options.Value;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -21,14 +27,23 @@ public sealed class DeliveryDispatcher(
         {
             try
             {
+                // Wait for a free slot rather than sleeping a poll interval: with every slot busy, the next claim
+                // should happen as soon as one send finishes.
+                await slots.WaitAsync(stoppingToken);
+                slots.Release();
                 var free = slots.CurrentCount;
-                var claimed = free == 0 ? [] : await queue.ClaimDueAsync(free, stoppingToken);
+                var claimed = await queue.ClaimDueAsync(free, options.Isolation.MaxConcurrency, isolation.Saturated(), stoppingToken);
                 foreach (var delivery in claimed)
                 {
                     await slots.WaitAsync(stoppingToken);
                     _ = Task.Run(async () =>
                     {
                         try { await DeliverAsync(delivery, stoppingToken); }
+                        catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+                        {
+                            // The lease brings the delivery back; a database hiccup must not end the dispatcher.
+                            logger.LogError(e, "Recording webhook delivery {DeliveryId} failed", delivery.DeliveryId);
+                        }
                         finally { slots.Release(); }
                     }, CancellationToken.None);
                 }
@@ -59,23 +74,38 @@ public sealed class DeliveryDispatcher(
         {
             var webhookId = DeliveryQueue.WebhookId(delivery.DeliveryId);
             var timestamp = started.ToUnixTimeSeconds();
-            using var request = new HttpRequestMessage(HttpMethod.Post, delivery.Url)
+            var signature = WebhookSigner.Sign(delivery.Secrets, webhookId, timestamp, delivery.Body);
+            var client = httpClients.CreateClient(HttpClientName);
+            using var response = await isolation.For(delivery.EndpointId).ExecuteAsync(async ct =>
             {
-                Content = new StringContent(delivery.Body, Encoding.UTF8, "application/json"),
-            };
-            request.Headers.Add("webhook-id", webhookId);
-            request.Headers.Add("webhook-timestamp", timestamp.ToString());
-            request.Headers.Add("webhook-signature", WebhookSigner.Sign(delivery.Secret, webhookId, timestamp, delivery.Body));
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            timeout.CancelAfter(options.Timeout);
-            using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+                using var request = new HttpRequestMessage(HttpMethod.Post, delivery.Url)
+                {
+                    Content = new StringContent(delivery.Body, Encoding.UTF8, "application/json"),
+                };
+                request.Headers.Add("webhook-id", webhookId);
+                request.Headers.Add("webhook-timestamp", timestamp.ToString());
+                request.Headers.Add("webhook-signature", signature);
+                return await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+            }, stoppingToken);
             statusCode = (int)response.StatusCode;
             retryAfter = response.Headers.RetryAfter?.Delta
                 ?? (response.Headers.RetryAfter?.Date is { } date ? date - clock.GetUtcNow() : null);
         }
-        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        catch (RateLimiterRejectedException e)
         {
-            error = $"No response within {options.Timeout.TotalSeconds:0} s";
+            // Not an attempt: the endpoint already has its share in flight, or its rate is used up.
+            await queue.DeferAsync(delivery.DeliveryId, clock.GetUtcNow() + (e.RetryAfter ?? RateLimitedWait), CancellationToken.None);
+            return;
+        }
+        catch (BrokenCircuitException e)
+        {
+            // Not an attempt: the endpoint has been failing; it is tried again when the circuit lets a trial through.
+            await queue.DeferAsync(delivery.DeliveryId, clock.GetUtcNow() + (e.RetryAfter ?? options.Isolation.BreakDuration), CancellationToken.None);
+            return;
+        }
+        catch (TimeoutRejectedException)
+        {
+            error = $"No response within {options.Timeout.TotalSeconds:0.#} s";
         }
         catch (HttpRequestException e)
         {
@@ -85,9 +115,16 @@ public sealed class DeliveryDispatcher(
         var succeeded = statusCode is >= 200 and < 300;
         var now = clock.GetUtcNow();
         DateTimeOffset? next = succeeded || statusCode == 410 ? null : NextAttempt(delivery.Attempts, statusCode, retryAfter, now);
-        await queue.RecordAttemptAsync(delivery.DeliveryId, started, statusCode, error, (int)stopwatch.ElapsedMilliseconds, succeeded, next, CancellationToken.None);
-        if (statusCode == 410) await queue.DisableEndpointAsync(delivery.EndpointId, "The endpoint answered 410 Gone.", CancellationToken.None);
-        if (!succeeded) logger.LogInformation("Webhook delivery {DeliveryId} attempt {Attempt} failed: {Status} {Error}", delivery.DeliveryId, delivery.Attempts + 1, statusCode, error);
+        var failingSince = await queue.RecordAttemptAsync(delivery.DeliveryId, delivery.EndpointId, started, statusCode, error,
+            (int)stopwatch.ElapsedMilliseconds, succeeded, next, CancellationToken.None);
+        if (succeeded) return;
+        logger.LogInformation("Webhook delivery {DeliveryId} attempt {Attempt} failed: {Status} {Error}", delivery.DeliveryId, delivery.Attempts + 1, statusCode, error);
+
+        var reason = statusCode == 410 ? "The endpoint answered 410 Gone."
+            : now - failingSince >= options.DisableAfter ? $"Every attempt has failed since {failingSince:O}."
+            : null;
+        if (reason is not null && await queue.DisableEndpointAsync(delivery.EndpointId, reason, now, CancellationToken.None))
+            logger.LogWarning("Webhook endpoint {EndpointId} disabled: {Reason}", delivery.EndpointId, reason);
     }
 
     /// <summary>The schedule's wait for this attempt with ±10 % jitter; 429 and 503 may ask for longer with Retry-After.</summary>

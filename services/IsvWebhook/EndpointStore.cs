@@ -34,6 +34,18 @@ public sealed class EndpointStore(NpgsqlDataSource db)
         return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
     }
 
+    /// <summary>The current secret becomes the previous one (signing until <paramref name="previousExpiresAt"/>); false if not the tenant's.</summary>
+    public async Task<bool> RotateSecretAsync(Guid tenantId, Guid endpointId, string secret, DateTimeOffset previousExpiresAt, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand(
+            "UPDATE endpoints SET previous_secret = secret, previous_secret_expires_at = $4, secret = $3 WHERE id = $1 AND tenant_id = $2");
+        command.Parameters.AddWithValue(endpointId);
+        command.Parameters.AddWithValue(tenantId);
+        command.Parameters.AddWithValue(secret);
+        command.Parameters.AddWithValue(previousExpiresAt);
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
     public async Task<List<WebhookEndpoint>> ListAsync(Guid tenantId, CancellationToken cancellationToken)
     {
         await using var command = db.CreateCommand($"SELECT {Columns} FROM endpoints WHERE tenant_id = $1 ORDER BY created_at");

@@ -29,3 +29,9 @@ public sealed class RewardIssuedConsumer(DeliveryQueue queue) : IConsumer<Reward
             Activity.Current?.Id, context.CancellationToken);
     }
 }
+
+/// <summary>Keeps the brands' grants, so a granted ISV's endpoints receive the brand's events too.</summary>
+public sealed class IsvGrantChangedConsumer(DeliveryQueue queue) : IConsumer<IsvGrantChanged>
+{
+    public Task Consume(ConsumeContext<IsvGrantChanged> context) => queue.RecordGrantAsync(context.Message, context.CancellationToken);
+}

@@ -64,12 +64,32 @@ public static class WebhookAddressPolicy
 /// <summary>Resolves names for webhook connections; tests inject their own.</summary>
 public delegate Task<IPAddress[]> HostResolver(string host, CancellationToken cancellationToken);
 
+/// <summary>Opens the connection to already checked addresses; tests inject one that never leaves the machine.</summary>
+public delegate ValueTask<Stream> SocketConnector(IPAddress[] addresses, int port, CancellationToken cancellationToken);
+
 /// <summary>The ConnectCallback of the webhook HttpClient: the host is resolved here and every address checked
 /// just before connecting, so a name that resolves to a public address at registration and to an internal one
 /// later (DNS rebinding) is still refused.</summary>
-public sealed class GuardedConnector(HostResolver resolve, bool allowLoopback)
+public sealed class GuardedConnector(HostResolver resolve, bool allowLoopback, SocketConnector? connect = null)
 {
     public static readonly HostResolver SystemResolver = (host, ct) => Dns.GetHostAddressesAsync(host, ct);
+
+    public static readonly SocketConnector TcpConnector = async (addresses, port, ct) =>
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(addresses, port, ct);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    };
+
+    private readonly SocketConnector connect = connect ?? TcpConnector;
 
     public async Task<IPAddress[]> CheckedAddressesAsync(string host, CancellationToken cancellationToken)
     {
@@ -80,21 +100,8 @@ public sealed class GuardedConnector(HostResolver resolve, bool allowLoopback)
         return addresses;
     }
 
-    public async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
-    {
-        var addresses = await CheckedAddressesAsync(context.DnsEndPoint.Host, cancellationToken);
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            await socket.ConnectAsync(addresses, context.DnsEndPoint.Port, cancellationToken);
-            return new NetworkStream(socket, ownsSocket: true);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    }
+    public async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken) =>
+        await connect(await CheckedAddressesAsync(context.DnsEndPoint.Host, cancellationToken), context.DnsEndPoint.Port, cancellationToken);
 }
 
 public sealed class RefusedAddressException(string host, IPAddress address)

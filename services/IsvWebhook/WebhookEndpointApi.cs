@@ -10,6 +10,7 @@ public static class WebhookEndpointApi
     public record CreatedEndpoint(Guid EndpointId, string Secret);
     public record ReplayRequest(DateTimeOffset? Since);
     public record ReplayResult(int Replayed);
+    public record RotatedSecret(string Secret, DateTimeOffset PreviousSecretExpiresAt);
 
     public static void MapWebhookEndpointApi(this WebApplication app)
     {
@@ -18,7 +19,8 @@ public static class WebhookEndpointApi
         endpoints.MapPost("", async (CreateEndpointRequest request, HttpContext http, EndpointStore store, GuardedConnector connector,
             IOptions<WebhookOptions> options, CancellationToken ct) =>
         {
-            if (await ValidateUrlAsync(request.Url, connector, options.Value.AllowLoopback, ct) is { } urlProblem) return urlProblem;
+            if (await WebhookUrls.ProblemWithAsync(request.Url, connector, options.Value.AllowLoopback, ct) is { } urlProblem)
+                return Problems.Invalid("url", urlProblem);
             var eventTypes = request.EventTypes is { Length: > 0 } ? request.EventTypes.Distinct().ToArray() : WebhookEventTypes.All;
             if (eventTypes.FirstOrDefault(t => !WebhookEventTypes.All.Contains(t)) is { } unknown)
                 return Problems.Invalid("eventTypes", $"'{unknown}' is not an event type; known: {string.Join(", ", WebhookEventTypes.All)}");
@@ -43,36 +45,51 @@ public static class WebhookEndpointApi
         endpoints.MapPost("/{endpointId:guid}/replay", async (Guid endpointId, ReplayRequest request, HttpContext http, EndpointStore store,
             DeliveryQueue queue, CancellationToken ct) =>
         {
-            if (await store.GetAsync(http.User.TenantId(), endpointId, ct) is null) return Problems.NotFound("Webhook endpoint");
+            if (await store.GetAsync(http.User.TenantId(), endpointId, ct) is not { } endpoint) return Problems.NotFound("Webhook endpoint");
+            if (endpoint.DisabledAt is not null)
+                return Problems.Conflict("The webhook endpoint is disabled", $"Disabled at {endpoint.DisabledAt:O}: {endpoint.DisabledReason}");
             if (request.Since is null) return Problems.Invalid("since", "is required (ISO 8601)");
             return Results.Ok(new ReplayResult(await queue.ReplayAsync(endpointId, request.Since.Value, ct)));
         });
+
+        // The new secret signs from now on; the previous one signs beside it for PreviousSecretLifetime (24 h), so
+        // receivers can switch over without losing a delivery. A second rotation within that time drops the oldest.
+        endpoints.MapPost("/{endpointId:guid}/rotate-secret", async (Guid endpointId, HttpContext http, EndpointStore store,
+            IOptions<WebhookOptions> options, TimeProvider clock, CancellationToken ct) =>
+        {
+            var secret = WebhookSigner.NewSecret();
+            var previousExpiresAt = clock.GetUtcNow() + options.Value.PreviousSecretLifetime;
+            return await store.RotateSecretAsync(http.User.TenantId(), endpointId, secret, previousExpiresAt, ct)
+                ? Results.Ok(new RotatedSecret(secret, previousExpiresAt))
+                : Problems.NotFound("Webhook endpoint");
+        });
     }
 
-    /// <summary>https only (http to loopback in development); the host must resolve to allowed addresses now,
-    /// and is checked again at every connection.</summary>
-    private static async Task<IResult?> ValidateUrlAsync(string? url, GuardedConnector connector, bool allowLoopback, CancellationToken ct)
+    public static string Envelope(string type, DateTimeOffset timestamp, object data) =>
+        JsonSerializer.Serialize(new { type, timestamp, data }, ServiceDefaultsExtensions.ApiJson);
+}
+
+public static class WebhookUrls
+{
+    /// <summary>What is wrong with an endpoint URL, or null: https only (http to loopback in development), and the host
+    /// must resolve to allowed addresses now; it is checked again at every connection.</summary>
+    public static async Task<string?> ProblemWithAsync(string? url, GuardedConnector connector, bool allowLoopback, CancellationToken ct)
     {
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Host.Length == 0 || url!.Length > 2000)
-            return Problems.Invalid("url", "must be an absolute URL");
-        if (uri.Scheme != Uri.UriSchemeHttps && !(allowLoopback && uri.Scheme == Uri.UriSchemeHttp))
-            return Problems.Invalid("url", "must use https");
-        if (!string.IsNullOrEmpty(uri.UserInfo)) return Problems.Invalid("url", "must not contain credentials");
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Host.Length == 0 || url!.Length > 2000) return "must be an absolute URL";
+        if (uri.Scheme != Uri.UriSchemeHttps && !(allowLoopback && uri.Scheme == Uri.UriSchemeHttp)) return "must use https";
+        if (!string.IsNullOrEmpty(uri.UserInfo)) return "must not contain credentials";
         try
         {
             await connector.CheckedAddressesAsync(uri.IdnHost, ct);
+            return null;
         }
         catch (RefusedAddressException e)
         {
-            return Problems.Invalid("url", e.Message);
+            return e.Message;
         }
         catch (Exception e) when (e is HttpRequestException or System.Net.Sockets.SocketException)
         {
-            return Problems.Invalid("url", $"the host could not be resolved: {e.Message}");
+            return $"the host could not be resolved: {e.Message}";
         }
-        return null;
     }
-
-    internal static string Envelope(string type, DateTimeOffset timestamp, object data) =>
-        JsonSerializer.Serialize(new { type, timestamp, data }, ServiceDefaultsExtensions.ApiJson);
 }

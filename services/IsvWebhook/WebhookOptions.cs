@@ -15,11 +15,41 @@ public sealed class WebhookOptions
 
     /// <summary>Lets endpoints on loopback over plain http; honoured only in the Development environment.</summary>
     public bool AllowLoopback { get; set; }
+
+    /// <summary>After a rotation the previous secret keeps signing, beside the new one, this long.</summary>
+    public TimeSpan PreviousSecretLifetime { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>An endpoint whose every attempt has failed for this long is disabled.</summary>
+    public TimeSpan DisableAfter { get; set; } = TimeSpan.FromDays(5);
+
+    /// <summary>Finished deliveries (payload and attempt log) are deleted this long after they were created.</summary>
+    public TimeSpan PayloadRetention { get; set; } = TimeSpan.FromDays(30);
+    public TimeSpan RetentionSweepInterval { get; set; } = TimeSpan.FromHours(1);
+
+    public EndpointIsolationOptions Isolation { get; set; } = new();
+}
+
+/// <summary>Per endpoint, so that a dead, slow or flooded endpoint holds only its own share of the dispatcher.</summary>
+public sealed class EndpointIsolationOptions
+{
+    /// <summary>Requests in flight to one endpoint at most; the rest of the dispatcher's slots stay free for others.</summary>
+    public int MaxConcurrency { get; set; } = 8;
+    /// <summary>Requests per second to one endpoint at most (token bucket).</summary>
+    public int RatePerSecond { get; set; } = 100;
+    /// <summary>The circuit opens when at least this share of at least MinimumThroughput attempts in SamplingDuration failed.</summary>
+    public double FailureRatio { get; set; } = 0.5;
+    public int MinimumThroughput { get; set; } = 5;
+    public TimeSpan SamplingDuration { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>How long an open circuit sends nothing before one trial request.</summary>
+    public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 public static class WebhookEventTypes
 {
     public const string ScanResolved = "scan.resolved";
     public const string VoucherIssued = "voucher.issued";
+    /// <summary>Operational: sent to a tenant's other endpoints when one is disabled, whatever their filter.</summary>
+    public const string EndpointDisabled = "endpoint.disabled";
+    /// <summary>The types an endpoint can subscribe to.</summary>
     public static readonly string[] All = [ScanResolved, VoucherIssued];
 }

@@ -10,11 +10,11 @@ public static class WebhookRegistration
         builder.Services.Configure<WebhookOptions>(builder.Configuration.GetSection("Webhooks"));
         builder.Services.PostConfigure<WebhookOptions>(o => o.AllowLoopback = allowLoopback); // never outside Development
         builder.Services.AddSingleton<HostResolver>(GuardedConnector.SystemResolver);
-        builder.Services.AddSingleton(sp => new GuardedConnector(sp.GetRequiredService<HostResolver>(), allowLoopback));
-        builder.Services.AddSingleton<EndpointStore>().AddSingleton<DeliveryQueue>();
+        builder.Services.AddSingleton(sp => new GuardedConnector(sp.GetRequiredService<HostResolver>(), allowLoopback, sp.GetService<SocketConnector>()));
+        builder.Services.AddSingleton<EndpointStore>().AddSingleton<DeliveryQueue>().AddSingleton<EndpointIsolation>();
 #pragma warning disable EXTEXP0001 // experimental API: the only way to opt one client out of the service-wide resilience defaults
         builder.Services.AddHttpClient(DeliveryDispatcher.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
-            .RemoveAllResilienceHandlers() // deliveries have their own durable retry schedule
+            .RemoveAllResilienceHandlers() // deliveries have their own durable retry schedule and per-endpoint pipeline
             .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
             {
                 AllowAutoRedirect = false,
@@ -23,7 +23,7 @@ public static class WebhookRegistration
                 PooledConnectionLifetime = TimeSpan.FromMinutes(2),
             });
 #pragma warning restore EXTEXP0001
-        builder.Services.AddHostedService<DeliveryDispatcher>();
+        builder.Services.AddHostedService<DeliveryDispatcher>().AddHostedService<DeliveryRetention>();
         return builder;
     }
 }

@@ -17,4 +17,9 @@ public static class WebhookSigner
         var signature = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes($"{messageId}.{timestamp}.{body}"));
         return "v1," + Convert.ToBase64String(signature);
     }
+
+    /// <summary>One signature per secret, space-separated as the spec allows: during a rotation receivers that
+    /// know either the old or the new secret accept the message.</summary>
+    public static string Sign(IEnumerable<string> secrets, string messageId, long timestamp, string body) =>
+        string.Join(' ', secrets.Select(s => Sign(s, messageId, timestamp, body)));
 }

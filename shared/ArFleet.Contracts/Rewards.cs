@@ -42,8 +42,9 @@ public enum RewardDenialReason { BudgetExhausted, LimitReached }
 /// pool of Budget envelopes whose random amounts sum to PoolCents (ValueCents is then unused).</summary>
 public record RewardTerms(int Budget, long ValueCents, string Currency, int ValidDays, long? PoolCents = null);
 
-/// <summary>Zero means no limit.</summary>
-public record RewardLimits(int PerUser, int PerDevice, int PerUserPerDay);
+/// <summary>Zero means no limit. DayStartsAt is the start of the scan's day in the campaign's time zone,
+/// so the per-day limit resets at local midnight; null means the UTC day.</summary>
+public record RewardLimits(int PerUser, int PerDevice, int PerUserPerDay, DateTimeOffset? DayStartsAt = null);
 
 public record IssuedReward(string VoucherCode, long ValueCents, string Currency, DateTimeOffset ExpiresAt);
 

@@ -94,6 +94,29 @@ public sealed class BadInputTests(FleetFixture fixture)
     }
 
     [Fact]
+    public async Task A_device_scanning_too_often_is_told_to_slow_down()
+    {
+        var app = await Client.CreateTenantAsync("Scan App", "app");
+        var photo = TestImages.Plain(64, 64);
+        // Limits count in one-minute windows: start early in a window so the loop ends inside it.
+        var now = DateTimeOffset.UtcNow;
+        if (now.Second > 40) await Task.Delay(TimeSpan.FromSeconds(61 - now.Second));
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 125; i++)
+        {
+            using var response = await Client.SubmitScanAsync(app.ApiKey, photo, $"user-{i}", "one-busy-device", wait: 0);
+            statuses.Add(response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                await AssertProblem(response, HttpStatusCode.TooManyRequests);
+                Assert.NotNull(response.Headers.RetryAfter);
+            }
+        }
+        Assert.Equal(120, statuses.Count(s => s == HttpStatusCode.Accepted || s == HttpStatusCode.OK)); // the default per minute
+        Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
+    }
+
+    [Fact]
     public async Task Another_tenants_scan_answers_404()
     {
         var app = await Client.CreateTenantAsync("Scan App", "app");

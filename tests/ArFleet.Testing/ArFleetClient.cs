@@ -41,6 +41,32 @@ public sealed class ArFleetClient(Fleet fleet) : IDisposable
         }
     }
 
+    /// <summary>Uploads a synthetic target and waits until recognition has made it active.</summary>
+    public async Task<(Guid TargetId, byte[] Image)> CreateActiveTargetAsync(string key, int seed)
+    {
+        var image = TestImages.Target(seed);
+        var targetId = await UploadTargetAsync(key, $"target {seed}", image);
+        var target = await WaitForTargetGradeAsync(key, targetId);
+        if ((string?)target["status"] != "active") throw new InvalidOperationException($"Target {seed} was not accepted: {target}");
+        return (targetId, image);
+    }
+
+    /// <summary>A voucher campaign running now, with the given extra fields (limits, geoFence, winProbability...).</summary>
+    public static Dictionary<string, object?> VoucherCampaign(Guid targetId, int budget = 100, params (string Field, object? Value)[] extra)
+    {
+        var campaign = new Dictionary<string, object?>
+        {
+            ["name"] = "Test campaign",
+            ["targetIds"] = new[] { targetId },
+            ["startsAt"] = DateTimeOffset.UtcNow.AddMinutes(-1),
+            ["endsAt"] = DateTimeOffset.UtcNow.AddHours(1),
+            ["reward"] = new { type = "voucher", budget, valueCents = 500, currency = "CNY", validDays = 30 },
+            ["action"] = new { type = "h5", url = "https://brand.example/landing" },
+        };
+        foreach (var (field, value) in extra) campaign[field] = value;
+        return campaign;
+    }
+
     public async Task<Guid> CreateCampaignAsync(string key, object campaign)
     {
         using var response = await SendAsync(HttpMethod.Post, fleet.Campaigns, "/v1/campaigns", key, JsonContent.Create(campaign));

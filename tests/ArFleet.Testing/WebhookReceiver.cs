@@ -12,10 +12,14 @@ public sealed class WebhookReceiver : IAsyncDisposable
     public record Received(string? Id, string? Timestamp, string? Signature, string? TraceParent, string Body, DateTimeOffset At);
 
     private readonly WebApplication app;
+    private readonly CancellationTokenSource stopping = new();
     public ConcurrentQueue<Received> Requests { get; } = new();
     /// <summary>Status to answer (after an optional delay); 204 unless a test changes it.</summary>
     public Func<Received, Task<int>> Respond { get; set; } = _ => Task.FromResult(StatusCodes.Status204NoContent);
     public string Url { get; }
+
+    /// <summary>A response that never comes (until the receiver is disposed): an endpoint that hangs.</summary>
+    public Task<int> Hang() => Task.Delay(Timeout.Infinite, stopping.Token).ContinueWith(_ => StatusCodes.Status503ServiceUnavailable);
 
     private WebhookReceiver(WebApplication app, string url)
     {
@@ -23,9 +27,10 @@ public sealed class WebhookReceiver : IAsyncDisposable
         Url = url;
     }
 
-    public static async Task<WebhookReceiver> StartAsync()
+    /// <param name="port">A port to listen on, e.g. one an endpoint was registered with while the receiver was down.</param>
+    public static async Task<WebhookReceiver> StartAsync(int? port = null)
     {
-        var port = Fleet.FreePort();
+        port ??= Fleet.FreePort();
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         builder.Logging.ClearProviders();
@@ -50,5 +55,10 @@ public sealed class WebhookReceiver : IAsyncDisposable
         return Requests.ToList();
     }
 
-    public async ValueTask DisposeAsync() => await app.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await stopping.CancelAsync();
+        await app.DisposeAsync();
+        stopping.Dispose();
+    }
 }

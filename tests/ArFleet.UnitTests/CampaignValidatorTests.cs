@@ -26,6 +26,9 @@ public class CampaignValidatorTests
         { "action.url", r => r with { Action = new ActionSpec("h5", "http://brand.example", null, null) } },
         { "action.appId", r => r with { Action = new ActionSpec("miniProgram", null, null, "/pages/x") } },
         { "limits", r => r with { Limits = new LimitsSpec(-1, 0, 0) } },
+        { "winProbability", r => r with { WinProbability = 0 } },
+        { "winProbability", r => r with { WinProbability = 1.5 } },
+        { "timeZone", r => r with { TimeZone = "Mars/Olympus" } },
     };
 
     [Theory]

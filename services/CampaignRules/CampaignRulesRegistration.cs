@@ -1,0 +1,28 @@
+using MassTransit;
+
+namespace ArFleet.CampaignRules;
+
+public static class CampaignRulesRegistration
+{
+    public static IHostApplicationBuilder AddCampaignRules(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<TargetStore>().AddSingleton<CampaignStore>().AddSingleton<CampaignCache>();
+        builder.Services.AddHostedService<CampaignCacheLoader>();
+        return builder;
+    }
+
+    public static void AddCampaignRulesConsumers(this IBusRegistrationConfigurator x)
+    {
+        x.AddConsumer<ScanRecognizedConsumer>();
+        x.AddConsumer<ScanUnrecognizedConsumer>();
+        x.AddConsumer<RewardIssuedConsumer>();
+        x.AddConsumer<TargetIndexedConsumer>();
+        x.AddConsumer<TargetRejectedConsumer>();
+        // Every instance keeps its own rule cache, so each needs every CampaignChanged: a temporary queue per instance.
+        x.AddConsumer<CampaignChangedConsumer>().Endpoint(e =>
+        {
+            e.InstanceId = Guid.NewGuid().ToString("N")[..8];
+            e.Temporary = true;
+        });
+    }
+}

@@ -1,0 +1,123 @@
+using ArFleet.ServiceDefaults;
+using ArFleet.Testing;
+using ArFleet.Webhooks.Receiver;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace ArFleet.IsvWebhook.Tests;
+
+/// <summary>The queue's SQL against the real PostgreSQL, on a database of this test class's own.</summary>
+public sealed class DeliveryQueueTests : IAsyncLifetime
+{
+    private Infrastructure infrastructure = null!;
+    private string connectionString = null!;
+    private NpgsqlDataSource db = null!;
+    private DeliveryQueue queue = null!;
+    private EndpointStore store = null!;
+    private readonly Guid tenant = Guid.NewGuid();
+
+    public async Task InitializeAsync()
+    {
+        infrastructure = await Infrastructure.StartAsync();
+        connectionString = new NpgsqlConnectionStringBuilder(infrastructure.Postgres) { Database = $"arfleet_webhook_queue_{Guid.NewGuid():N}"[..40] }.ConnectionString;
+        await new DatabaseMigrator(connectionString, typeof(DeliveryQueue).Assembly, NullLogger<DatabaseMigrator>.Instance).StartAsync(CancellationToken.None);
+        db = NpgsqlDataSource.Create(connectionString);
+        queue = new DeliveryQueue(db);
+        store = new EndpointStore(db);
+    }
+
+    private async Task<Guid> EndpointAsync(string secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+    {
+        var id = Guid.CreateVersion7();
+        await store.CreateAsync(new WebhookEndpoint(id, tenant, $"https://hooks.example/{id}", [WebhookEventTypes.ScanResolved], DateTimeOffset.UtcNow, null, null),
+            secret, CancellationToken.None);
+        return id;
+    }
+
+    private Task EnqueueAsync(int events, string prefix) => Task.WhenAll(Enumerable.Range(0, events).Select(i =>
+        queue.EnqueueAsync(tenant, WebhookEventTypes.ScanResolved, $"{prefix}:{i}", "{}", null, CancellationToken.None)));
+
+    [Fact]
+    public async Task Claims_take_at_most_the_per_endpoint_cap_and_skip_saturated_endpoints()
+    {
+        var busy = await EndpointAsync();
+        await EnqueueAsync(20, "backlog"); // 20 for busy
+        var quiet = await EndpointAsync();
+        await EnqueueAsync(3, "later"); // 3 more for each
+
+        var claimed = await queue.ClaimDueAsync(max: 30, perEndpoint: 4, skipEndpoints: [], CancellationToken.None);
+        Assert.Equal(4, claimed.Count(c => c.EndpointId == busy));
+        Assert.Equal(3, claimed.Count(c => c.EndpointId == quiet));
+
+        await EnqueueAsync(2, "more");
+        var next = await queue.ClaimDueAsync(max: 30, perEndpoint: 4, skipEndpoints: [busy], CancellationToken.None);
+        Assert.All(next, c => Assert.Equal(quiet, c.EndpointId));
+        Assert.Equal(2, next.Count);
+    }
+
+    [Fact]
+    public async Task After_a_rotation_a_claim_carries_both_secrets_until_the_previous_one_expires()
+    {
+        var endpoint = await EndpointAsync("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+        var fresh = WebhookSigner.NewSecret();
+        Assert.True(await store.RotateSecretAsync(tenant, endpoint, fresh, DateTimeOffset.UtcNow.AddHours(24), CancellationToken.None));
+        await EnqueueAsync(1, "rotated");
+        var claimed = Assert.Single(await queue.ClaimDueAsync(10, 10, [], CancellationToken.None));
+        Assert.Equal([fresh, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"], claimed.Secrets);
+        var signature = WebhookSigner.Sign(claimed.Secrets, "msg_1", DateTimeOffset.UtcNow.ToUnixTimeSeconds(), "{}");
+        new WebhookVerifier("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").Verify("msg_1", DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(), signature, "{}");
+        new WebhookVerifier(fresh).Verify("msg_1", DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(), signature, "{}");
+
+        var again = WebhookSigner.NewSecret();
+        Assert.True(await store.RotateSecretAsync(tenant, endpoint, again, DateTimeOffset.UtcNow.AddSeconds(-1), CancellationToken.None));
+        await EnqueueAsync(1, "expired");
+        Assert.Equal([again], Assert.Single(await queue.ClaimDueAsync(10, 10, [], CancellationToken.None)).Secrets);
+        Assert.False(await store.RotateSecretAsync(Guid.NewGuid(), endpoint, again, DateTimeOffset.UtcNow, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Retention_deletes_old_finished_deliveries_with_their_attempts_and_keeps_pending_ones()
+    {
+        var endpoint = await EndpointAsync();
+        await EnqueueAsync(3, "old");
+        var claimed = await queue.ClaimDueAsync(10, 10, [], CancellationToken.None);
+        var now = DateTimeOffset.UtcNow;
+        await queue.RecordAttemptAsync(claimed[0].DeliveryId, endpoint, now, 204, null, 5, true, null, CancellationToken.None);
+        await queue.RecordAttemptAsync(claimed[1].DeliveryId, endpoint, now, 500, null, 5, false, null, CancellationToken.None); // out of retries
+        await queue.RecordAttemptAsync(claimed[2].DeliveryId, endpoint, now, 500, null, 5, false, now.AddHours(1), CancellationToken.None); // still pending
+        await using (var age = db.CreateCommand("UPDATE deliveries SET created_at = now() - interval '31 days'")) await age.ExecuteNonQueryAsync();
+        await EnqueueAsync(1, "recent");
+
+        Assert.Equal(2, await queue.DeleteFinishedBeforeAsync(DateTimeOffset.UtcNow.AddDays(-30), CancellationToken.None));
+        var left = await store.DeliveriesAsync(endpoint, CancellationToken.None);
+        Assert.Equal(2, left.Count);
+        Assert.All(left, d => Assert.Equal(DeliveryQueue.Pending, d.Status));
+        await using var attempts = db.CreateCommand("SELECT count(*) FROM delivery_attempts");
+        Assert.Equal(1L, await attempts.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task The_run_of_failures_starts_at_the_first_failure_and_ends_with_a_success()
+    {
+        var endpoint = await EndpointAsync();
+        await EnqueueAsync(3, "run");
+        var claimed = await queue.ClaimDueAsync(10, 10, [], CancellationToken.None);
+        var start = DateTimeOffset.UtcNow.AddDays(-5).AddMinutes(-1);
+        Assert.Equal(start, (await queue.RecordAttemptAsync(claimed[0].DeliveryId, endpoint, start, 500, null, 5, false, null, CancellationToken.None))!.Value,
+            TimeSpan.FromMilliseconds(1));
+        Assert.Equal(start, (await queue.RecordAttemptAsync(claimed[1].DeliveryId, endpoint, DateTimeOffset.UtcNow, null, "refused", 5, false, null, CancellationToken.None))!.Value,
+            TimeSpan.FromMilliseconds(1));
+        Assert.Null(await queue.RecordAttemptAsync(claimed[2].DeliveryId, endpoint, DateTimeOffset.UtcNow, 200, null, 5, true, null, CancellationToken.None));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await db.DisposeAsync();
+        NpgsqlConnection.ClearAllPools();
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Database = "postgres" }.ConnectionString);
+        await connection.OpenAsync();
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{new NpgsqlConnectionStringBuilder(connectionString).Database}\" WITH (FORCE)", connection);
+        await drop.ExecuteNonQueryAsync();
+        await infrastructure.DisposeAsync();
+    }
+}

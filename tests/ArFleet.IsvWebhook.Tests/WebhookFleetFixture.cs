@@ -1,0 +1,73 @@
+using ArFleet.Contracts;
+using ArFleet.Testing;
+using MassTransit;
+
+namespace ArFleet.IsvWebhook.Tests;
+
+/// <summary>A fleet of the five services with everything about webhooks compressed to seconds (retry schedule,
+/// timeout, circuit breaker, the five days before disabling), and a bus on its vhost that publishes the events
+/// isv-webhook consumes, as the other services would.</summary>
+public sealed class WebhookFleetFixture : IAsyncLifetime
+{
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(3);
+    public static readonly TimeSpan DisableAfter = TimeSpan.FromSeconds(8);
+
+    private Infrastructure? infrastructure;
+    private IBusControl? bus;
+    public Fleet Fleet { get; private set; } = null!;
+    public ArFleetClient Client { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        infrastructure = await Infrastructure.StartAsync();
+        Fleet = await Fleet.StartAsync(infrastructure, new Dictionary<string, string>
+        {
+            ["Webhooks__PollInterval"] = "00:00:00.100",
+            ["Webhooks__RetrySchedule__0"] = "00:00:00.500",
+            ["Webhooks__RetrySchedule__1"] = "00:00:01",
+            ["Webhooks__RetrySchedule__2"] = "00:00:01",
+            ["Webhooks__RetrySchedule__3"] = "00:00:01",
+            ["Webhooks__RetrySchedule__4"] = "00:00:02",
+            ["Webhooks__RetrySchedule__5"] = "00:00:02",
+            ["Webhooks__RetrySchedule__6"] = "00:00:02",
+            ["Webhooks__Timeout"] = Timeout.ToString(),
+            ["Webhooks__DisableAfter"] = DisableAfter.ToString(),
+            ["Webhooks__Isolation__MaxConcurrency"] = "4",
+            ["Webhooks__Isolation__BreakDuration"] = "00:00:01",
+            ["Webhooks__Isolation__SamplingDuration"] = "00:00:05",
+        });
+        Client = new ArFleetClient(Fleet);
+
+        var rabbit = new Uri(Fleet.RabbitMqUrlForVirtualHost());
+        var credentials = rabbit.UserInfo.Split(':', 2);
+        bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(rabbit.Host, (ushort)rabbit.Port, Fleet.VirtualHost, h =>
+        {
+            h.Username(credentials.Length == 2 ? Uri.UnescapeDataString(credentials[0]) : "guest");
+            h.Password(credentials.Length == 2 ? Uri.UnescapeDataString(credentials[1]) : "guest");
+        }));
+        await bus.StartAsync();
+    }
+
+    /// <summary>Publishes a resolved scan of the brand, as campaign-rules or voucher-issuance would; returns its scan id.</summary>
+    public async Task<Guid> PublishScanResolvedAsync(Guid brandTenantId)
+    {
+        var scanId = Guid.CreateVersion7();
+        await bus!.Publish(new ScanResolved(scanId, brandTenantId, Guid.NewGuid(), ScanStatus.Resolved, ScanOutcome.NoReward,
+            null, null, null, null, DateTimeOffset.UtcNow));
+        return scanId;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (bus is not null) await bus.StopAsync();
+        Client?.Dispose();
+        if (Fleet is not null) await Fleet.DisposeAsync();
+        if (infrastructure is not null) await infrastructure.DisposeAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class WebhookFleetCollection : ICollectionFixture<WebhookFleetFixture>
+{
+    public const string Name = "webhook fleet";
+}
