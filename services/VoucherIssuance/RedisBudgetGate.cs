@@ -54,8 +54,9 @@ public sealed class RedisBudgetGate(IConnectionMultiplexer redis)
           redis.call('EXPIRE', KEYS[5], 172800)
           verdict = 'issue:' .. ARGV[4]
         end
-        redis.call('SET', KEYS[1], verdict, 'EX', verdict:sub(1, 6) == 'issue:' and ARGV[5] or ARGV[6])
+        -- After a data loss the ledger decides denials, and stores the verdict itself: until then every copy of the scan asks it.
         if verdict:sub(1, 5) == 'deny:' and redis.call('GET', KEYS[6]) == 'rebuilt' then return 'check:' .. verdict end
+        redis.call('SET', KEYS[1], verdict, 'EX', verdict:sub(1, 6) == 'issue:' and ARGV[5] or ARGV[6])
         return verdict
         """;
 

@@ -42,19 +42,25 @@ public sealed class VoucherIssuer(RedisBudgetGate gate, VoucherLedger ledger, Ti
 
         switch (verdict)
         {
-            case RedisBudgetGate.Verdict.Deny(var reason, _, CheckLedger: true):
-                if (await ledger.FindByScanAsync(request.ScanId, cancellationToken) is not { } before) return new Outcome.Denied(reason);
-                await gate.SettleAsync(layout, home, request, now, $"issue:{before.Code}", 0, 0, null);
-                return new Outcome.Issued(before);
+            case RedisBudgetGate.Verdict.Deny(RewardDenialReason.BudgetExhausted, _, CheckLedger: true):
+                // Redis lost what it knew of this scan. A budget the ledger found exhausted stays so, and nothing is issued
+                // after that: what the ledger holds for this scan now is all it will ever hold.
+                var before = await ledger.FindByScanAsync(request.ScanId, cancellationToken);
+                await gate.SettleAsync(layout, home, request, now, before is null ? "deny:BudgetExhausted" : $"issue:{before.Code}", 0, 0, null);
+                return before is null ? new Outcome.Denied(RewardDenialReason.BudgetExhausted) : new Outcome.Issued(before);
+            case RedisBudgetGate.Verdict.Deny(_, _, CheckLedger: true):
+                // Counters rebuilt after a data loss may include reservations still in flight (or this scan's own first
+                // attempt): the ledger decides under the user's bucket lock, consistently with that first attempt.
+                return await RecordAsync(layout, home, request, VoucherCode.New(), reservedCode: null, now, cancellationToken);
             case RedisBudgetGate.Verdict.Deny(var reason, _, _):
                 return new Outcome.Denied(reason);
             case RedisBudgetGate.Verdict.Issue(var code, Repeat: true):
                 // Usually answered from the ledger without a lock; if the first attempt never reached it (a crash between
                 // Redis and PostgreSQL), this redelivery completes it with the first attempt's code and reservation.
                 if (await ledger.GetAsync(code, cancellationToken) is { } recorded && recorded.ScanId == request.ScanId) return new Outcome.Issued(recorded);
-                return await RecordAsync(layout, home, request, code, now, cancellationToken);
+                return await RecordAsync(layout, home, request, code, code, now, cancellationToken);
             case RedisBudgetGate.Verdict.Issue(var code, Repeat: false):
-                return await RecordAsync(layout, home, request, code, now, cancellationToken);
+                return await RecordAsync(layout, home, request, code, code, now, cancellationToken);
             case RedisBudgetGate.Verdict.BucketEmpty:
                 return await FromAnyBucketAsync(layout, home, request, VoucherCode.New(), reservedCode: null, now, cancellationToken);
             default:
@@ -62,13 +68,14 @@ public sealed class VoucherIssuer(RedisBudgetGate gate, VoucherLedger ledger, Ti
         }
     }
 
-    /// <summary>Redis reserved stock and counted the user for this scan under reservedCode.</summary>
-    private async Task<Outcome> RecordAsync(BudgetLayout layout, int home, RewardRequested request, string reservedCode, DateTimeOffset now,
-        CancellationToken cancellationToken)
+    /// <summary>Records in the user's bucket; reservedCode: Redis reserved stock and counted the user for this scan
+    /// under that code (null: it did not).</summary>
+    private async Task<Outcome> RecordAsync(BudgetLayout layout, int home, RewardRequested request, string code, string? reservedCode,
+        DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var recorded = await ledger.IssueInBucketAsync(layout, home, request, reservedCode, now, cancellationToken);
-        return recorded is VoucherLedger.Outcome.BucketFull // Redis had stock the ledger's bucket has not: the slow path decides
-            ? await FromAnyBucketAsync(layout, home, request, reservedCode, reservedCode, now, cancellationToken)
+        var recorded = await ledger.IssueInBucketAsync(layout, home, request, code, now, cancellationToken);
+        return recorded is VoucherLedger.Outcome.BucketFull // the ledger's bucket is used up (whatever Redis thought): the slow path decides
+            ? await FromAnyBucketAsync(layout, home, request, code, reservedCode, now, cancellationToken)
             : await SettleAsync(layout, home, request, now, reservedCode, recorded);
     }
 
