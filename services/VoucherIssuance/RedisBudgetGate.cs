@@ -6,8 +6,9 @@ namespace ArFleet.VoucherIssuance;
 /// <summary>The fast path: per bucket, one Lua script decides idempotency, limits and budget together. A bucket's
 /// keys share the hash tag {campaignId:bucket}, so each bucket lives on one Redis Cluster slot and buckets spread
 /// over the cluster. The ledger (VoucherLedger) has the final word; this gate turns away the flood. Its stock is
-/// a hint that may be off either way (the ledger corrects it); its denials are exact: "exhausted" is set only
-/// after the ledger found the whole budget gone, and limit counters never count more than was issued.</summary>
+/// a hint that may be off either way (the ledger corrects it); its denials stand: "exhausted" is set only after the
+/// ledger found the whole budget gone, limit counters count only issued vouchers and reservations in flight (a
+/// reservation the ledger refuses is given back), and after a data loss the ledger decides every denial.</summary>
 public sealed class RedisBudgetGate(IConnectionMultiplexer redis)
 {
     public abstract record Verdict
