@@ -156,7 +156,7 @@ public sealed class RedisBudgetGate(IConnectionMultiplexer redis)
     {
         var k = Prefix(campaignId, bucket);
         return [$"{k}:scan:{request.ScanId:N}", $"{k}:stock", $"{k}:user:{request.UserId}", $"{k}:device:{request.DeviceId}",
-            $"{k}:user-day:{request.UserId}:{now:yyyyMMdd}", $"{k}:seeded", $"{k}:exhausted"];
+            $"{k}:user-day:{request.UserId}:{request.Limits.DayStart(now).ToUnixTimeSeconds()}", $"{k}:seeded", $"{k}:exhausted"];
     }
 
     private static string Prefix(Guid campaignId, int bucket) => $"vouchers:{{{campaignId:N}:{bucket}}}";

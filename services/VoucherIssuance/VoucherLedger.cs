@@ -183,7 +183,7 @@ public sealed class VoucherLedger(NpgsqlDataSource db)
         batch.BatchCommands.Add(Statement($"SELECT {Columns} FROM vouchers WHERE scan_id = $1", request.ScanId));
         batch.BatchCommands.Add(Statement(
             "SELECT count(*), count(*) FILTER (WHERE issued_at >= $3) FROM vouchers WHERE campaign_id = $1 AND user_id = $2",
-            layout.CampaignId, request.UserId, new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero)));
+            layout.CampaignId, request.UserId, request.Limits.DayStart(now)));
         if (limits.PerDevice > 0)
         {
             batch.BatchCommands.Add(Statement("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", $"voucher-device:{layout.CampaignId:N}:{request.DeviceId}"));

@@ -53,6 +53,31 @@ public class IssuingRulesTests(VoucherStore store)
         Assert.Equal(2, outcomes.Count(o => o is VoucherIssuer.Outcome.Issued));
     }
 
+    private sealed class SettableClock(DateTimeOffset now) : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = now;
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+
+    [Fact]
+    public async Task The_per_day_limit_resets_at_the_day_start_campaign_rules_sends()
+    {
+        // Shanghai days begin at 16:00 UTC. 15:30 and 15:59 UTC are one local day; 16:01 is the next.
+        var (campaignId, tenantId) = (Guid.NewGuid(), Guid.NewGuid());
+        var utcDay = new DateTimeOffset(DateTime.UtcNow.Date, TimeSpan.Zero);
+        var localDayStart = utcDay.AddHours(-8);
+        var clock = new SettableClock(utcDay.AddHours(15.5));
+        var issuer = store.Issuer(buckets: 2, clock);
+        async Task<VoucherIssuer.Outcome> Scan(DateTimeOffset dayStart) =>
+            await issuer.IssueAsync(VoucherStore.Request(campaignId, tenantId, "night-owl", TenVouchers, new RewardLimits(0, 0, 1, dayStart)), default);
+
+        Assert.IsType<VoucherIssuer.Outcome.Issued>(await Scan(localDayStart));
+        clock.Now = utcDay.AddHours(15).AddMinutes(59);
+        Assert.IsType<VoucherIssuer.Outcome.Denied>(await Scan(localDayStart));
+        clock.Now = utcDay.AddHours(16).AddMinutes(1);
+        Assert.IsType<VoucherIssuer.Outcome.Issued>(await Scan(localDayStart.AddDays(1)));
+    }
+
     [Fact]
     public async Task A_request_from_another_tenant_or_of_another_kind_is_poison()
     {

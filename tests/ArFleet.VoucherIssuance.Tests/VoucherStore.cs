@@ -37,8 +37,8 @@ public sealed class VoucherStore : IAsyncLifetime
     public VoucherLedger Ledger => new(Postgres);
     public RedisBudgetGate Gate => new(Redis);
 
-    public VoucherIssuer Issuer(int buckets) =>
-        new(Gate, Ledger, TimeProvider.System, Options.Create(new VoucherOptions { Buckets = buckets }));
+    public VoucherIssuer Issuer(int buckets, TimeProvider? clock = null) =>
+        new(Gate, Ledger, clock ?? TimeProvider.System, Options.Create(new VoucherOptions { Buckets = buckets }));
 
     public Reconciliation Reconciliation => new(Ledger, Gate);
 
