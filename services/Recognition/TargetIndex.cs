@@ -1,4 +1,5 @@
-using System.Collections.Concurrent;
+using System.Buffers;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Options;
 using OpenCvSharp;
 
@@ -6,73 +7,258 @@ namespace ArFleet.Recognition;
 
 public sealed record IndexedTarget(Guid TargetId, Guid TenantId, int Width, int Height, Point2f[] Points, Mat Descriptors);
 
-public sealed record TargetMatch(Guid TargetId, Guid TenantId, double Confidence, int Inliers, double[][] Corners);
+public sealed record TargetMatch(Guid TargetId, Guid TenantId, double Confidence, int Inliers, double InlierRatio, double[][] Corners);
 
-/// <summary>The targets this worker recognises. Matching is linear in the number of targets: every target's
-/// descriptors are matched (ratio test) and the best candidates verified with a RANSAC homography.</summary>
-public sealed class TargetIndex(IOptions<RecognitionOptions> options)
+/// <summary>The targets this worker recognises. A query's descriptors vote through an inverted file of binary
+/// words (<see cref="BinaryWordIndex"/>), whose cost depends on how many targets share a word rather than on how
+/// many targets there are; only the few best-voted targets are matched descriptor by descriptor and verified
+/// with a USAC_MAGSAC homography.</summary>
+public sealed class TargetIndex(IOptions<RecognitionOptions> options) : IDisposable
 {
-    private const float RatioTest = 0.75f;
-    private readonly ConcurrentDictionary<Guid, IndexedTarget> targets = new();
-    private readonly int minInliers = options.Value.MinInliers;
+    private const float RatioTest = 0.8f;
+    /// <summary>cv::USAC_MAGSAC, which OpenCvSharp's enum does not name.</summary>
+    private const HomographyMethods UsacMagsac = (HomographyMethods)38;
 
-    public int Count => targets.Count;
+    private readonly RecognitionOptions options = options.Value;
+    private readonly ReaderWriterLockSlim gate = new();
+    private readonly BinaryWordIndex words = new(options.Value.HashTables, options.Value.HashBits);
+    private readonly List<IndexedTarget?> slots = [];
+    private readonly Stack<int> freeSlots = new();
+    private readonly Dictionary<Guid, int> slotOf = [];
+    // Deleted targets stay refused: a late TargetIndexed for one of them must not bring it back.
+    private readonly HashSet<Guid> deleted = [];
 
-    public bool Contains(Guid targetId) => targets.ContainsKey(targetId);
+    public int Count { get { gate.EnterReadLock(); try { return slotOf.Count; } finally { gate.ExitReadLock(); } } }
 
-    public void Add(IndexedTarget target)
+    public bool Contains(Guid targetId)
     {
-        if (targets.TryGetValue(target.TargetId, out var previous) && ReferenceEquals(previous, target)) return;
-        targets[target.TargetId] = target;
-        // The replaced entry's Mat is left to the finalizer: a concurrent match may still be reading it.
+        gate.EnterReadLock();
+        try { return slotOf.ContainsKey(targetId); } finally { gate.ExitReadLock(); }
     }
 
-    public TargetMatch? Match(ImageFeatures query)
+    /// <summary>Adds the target unless it is already here or was deleted; false when it was not added.</summary>
+    public bool Add(IndexedTarget target)
+    {
+        var descriptors = DescriptorRows(target.Descriptors);
+        gate.EnterWriteLock();
+        try
+        {
+            if (deleted.Contains(target.TargetId) || slotOf.ContainsKey(target.TargetId)) return false;
+            var slot = freeSlots.Count > 0 ? freeSlots.Pop() : slots.Count;
+            if (slot == slots.Count) slots.Add(target); else slots[slot] = target;
+            slotOf[target.TargetId] = slot;
+            words.Add(slot, descriptors);
+            return true;
+        }
+        finally { gate.ExitWriteLock(); }
+    }
+
+    /// <summary>Drops the target at once; no match returned after this call names it.</summary>
+    public void Remove(Guid targetId)
+    {
+        gate.EnterWriteLock();
+        try
+        {
+            deleted.Add(targetId);
+            if (!slotOf.Remove(targetId, out var slot)) return;
+            var target = slots[slot]!;
+            words.Remove(slot, DescriptorRows(target.Descriptors));
+            slots[slot] = null;
+            freeSlots.Push(slot);
+            target.Descriptors.Dispose(); // safe: matches hold the read lock while they use a target
+        }
+        finally { gate.ExitWriteLock(); }
+    }
+
+    public TargetMatch? Match(ImageFeatures query) => Match(query, exclude: null);
+
+    /// <summary>The best verified match, or null when no registered target is in the image.</summary>
+    public TargetMatch? Match(ImageFeatures query, Guid? exclude)
     {
         if (query.Count < 8) return null;
-        TargetMatch? best = null;
-        using var matcher = new BFMatcher(NormTypes.Hamming);
-        foreach (var target in targets.Values)
+        var descriptors = DescriptorRows(query.Descriptors);
+        gate.EnterReadLock();
+        try
         {
-            var candidate = Verify(matcher, query, target);
-            if (candidate is not null && (best is null || candidate.Inliers > best.Inliers)) best = candidate;
+            TargetMatch? best = null;
+            foreach (var slot in words.Shortlist(descriptors, slots.Count, options.Candidates, options.MinVotes))
+            {
+                var target = slots[slot];
+                if (target is null || target.TargetId == exclude) continue;
+                var candidate = Verify(query, target, options.MinInliers);
+                if (candidate is not null && (best is null || candidate.Inliers > best.Inliers)) best = candidate;
+                // A clear geometric match among the best-voted candidates is not going to be beaten by a worse-voted one.
+                if (best is not null && best.Inliers >= 3 * options.MinInliers) break;
+            }
+            return best;
         }
-        return best;
+        finally { gate.ExitReadLock(); }
     }
 
-    private TargetMatch? Verify(BFMatcher matcher, ImageFeatures query, IndexedTarget target)
+    /// <summary>Matches the query's descriptors to the target's (ratio test) and fits a homography; a match needs
+    /// enough inliers, a sane inlier ratio and a well-conditioned homography that projects the target to a
+    /// convex quadrilateral of some size inside the frame's neighbourhood.</summary>
+    public static TargetMatch? Verify(ImageFeatures query, IndexedTarget target, int minInliers)
     {
-        if (target.Points.Length < 8) return null;
+        if (target.Points.Length < 8 || query.Count < 8) return null;
+        using var matcher = new BFMatcher(NormTypes.Hamming);
         var knn = matcher.KnnMatch(query.Descriptors, target.Descriptors, 2);
         var good = knn.Where(m => m.Length == 2 && m[0].Distance < RatioTest * m[1].Distance).Select(m => m[0]).ToArray();
         if (good.Length < minInliers) return null;
 
-        var source = good.Select(m => target.Points[m.TrainIdx]).Select(p => new Point2d(p.X, p.Y));
-        var destination = good.Select(m => query.Points[m.QueryIdx]).Select(p => new Point2d(p.X, p.Y));
+        var source = good.Select(m => target.Points[m.TrainIdx]).ToArray();
+        var destination = good.Select(m => query.Points[m.QueryIdx]).ToArray();
         using var mask = new Mat();
-        using var homography = Cv2.FindHomography(InputArray.Create(source.ToArray()), InputArray.Create(destination.ToArray()),
-            HomographyMethods.Ransac, 5.0, mask);
+        using var homography = Cv2.FindHomography(InputArray.Create(source), InputArray.Create(destination), UsacMagsac, 4.0, mask, 2000, 0.999);
         if (homography.Empty()) return null;
         var inliers = Cv2.CountNonZero(mask);
-        if (inliers < minInliers) return null;
+        var inlierRatio = (double)inliers / good.Length;
+        if (inliers < minInliers || inlierRatio < 0.2) return null;
 
         var corners = Cv2.PerspectiveTransform(
             [new Point2f(0, 0), new Point2f(target.Width, 0), new Point2f(target.Width, target.Height), new Point2f(0, target.Height)],
             homography);
-        if (!IsPlausibleQuadrilateral(corners)) return null;
-        var confidence = Math.Clamp(1 - Math.Exp(-(inliers - minInliers / 2.0) / 15.0), 0, 1);
-        return new TargetMatch(target.TargetId, target.TenantId, Math.Round(confidence, 3), inliers,
+        if (!IsWellConditioned(corners, query.Width, query.Height)) return null;
+        return new TargetMatch(target.TargetId, target.TenantId, Confidence(inliers, inlierRatio), inliers, Math.Round(inlierRatio, 3),
             corners.Select(c => new[] { Math.Round(c.X / query.Scale, 1), Math.Round(c.Y / query.Scale, 1) }).ToArray());
     }
 
-    /// <summary>A real view of a flat target projects to a convex quadrilateral of some size; a degenerate
-    /// homography (a few coincident matches) does not.</summary>
-    private static bool IsPlausibleQuadrilateral(Point2f[] c)
+    /// <summary>Logistic in the inlier count, discounted when few of the putative matches agree; fitted so that
+    /// 0.5 sits at the acceptance boundary of the evaluation set's false matches (about 15 inliers).</summary>
+    public static double Confidence(int inliers, double inlierRatio) =>
+        Math.Round(1 / (1 + Math.Exp(-(inliers - 15) / 4.0)) * Math.Min(1, 0.5 + inlierRatio), 3);
+
+    /// <summary>A real view of a flat target projects to a convex quadrilateral of some size, with no side
+    /// collapsed against its opposite; a degenerate homography (a few coincident matches) does not.</summary>
+    private static bool IsWellConditioned(Point2f[] c, int width, int height)
     {
         double Cross(Point2f a, Point2f b, Point2f d) => (b.X - a.X) * (d.Y - b.Y) - (b.Y - a.Y) * (d.X - b.X);
         var signs = Enumerable.Range(0, 4).Select(i => Math.Sign(Cross(c[i], c[(i + 1) % 4], c[(i + 2) % 4]))).ToArray();
         if (signs.Any(s => s == 0) || signs.Distinct().Count() != 1) return false;
         var area = Math.Abs(Cv2.ContourArea(c));
-        return area > 100;
+        if (area < 0.003 * width * height || area > 16.0 * width * height) return false;
+        double Side(int i) => Math.Sqrt(Math.Pow(c[i].X - c[(i + 1) % 4].X, 2) + Math.Pow(c[i].Y - c[(i + 1) % 4].Y, 2));
+        var sides = Enumerable.Range(0, 4).Select(Side).ToArray();
+        return sides[0] / sides[2] is > 0.2 and < 5 && sides[1] / sides[3] is > 0.2 and < 5;
+    }
+
+    /// <summary>The descriptors as 32-byte rows in one managed array.</summary>
+    public static byte[] DescriptorRows(Mat descriptors)
+    {
+        var bytes = new byte[descriptors.Rows * descriptors.Cols];
+        if (bytes.Length == 0) return bytes;
+        if (descriptors.IsContinuous()) Marshal.Copy(descriptors.Data, bytes, 0, bytes.Length);
+        else using (var copy = descriptors.Clone()) Marshal.Copy(copy.Data, bytes, 0, bytes.Length);
+        return bytes;
+    }
+
+    public void Dispose() => gate.Dispose();
+}
+
+/// <summary>An inverted file over binary words: each of <c>tables</c> hash functions reads a fixed random
+/// choice of <c>bits</c> bits of a 256-bit ORB descriptor, and every bucket lists the targets (slots) with a
+/// descriptor of that word. A query descriptor votes once for each target sharing a word with it in any table
+/// (locality-sensitive hashing for Hamming space). With 2^bits buckets a table, a bucket holds about
+/// features × targets / 2^bits entries, so the voting cost stays small next to feature extraction far beyond
+/// 50,000 targets, and no vocabulary has to be trained or kept in step across workers. Not thread-safe: the
+/// caller serialises writers against readers.</summary>
+public sealed class BinaryWordIndex
+{
+    private const int DescriptorBytes = 32;
+    private readonly int tables;
+    private readonly int bits;
+    private readonly (int Byte, byte Mask)[][] samples;
+    private readonly int[]?[] buckets;
+    private readonly int[] lengths;
+
+    public BinaryWordIndex(int tables, int bits)
+    {
+        this.tables = tables;
+        this.bits = bits;
+        var random = new Random(20260101); // fixed: every worker hashes alike (not required, but reproducible)
+        samples = Enumerable.Range(0, tables).Select(_ =>
+            Enumerable.Range(0, DescriptorBytes * 8).OrderBy(_ => random.Next()).Take(bits)
+                .Select(b => (b / 8, (byte)(1 << (b % 8)))).ToArray()).ToArray();
+        buckets = new int[]?[tables << bits];
+        lengths = new int[tables << bits];
+    }
+
+    private int Bucket(int table, ReadOnlySpan<byte> descriptor)
+    {
+        var key = 0;
+        foreach (var (b, mask) in samples[table]) key = (key << 1) | ((descriptor[b] & mask) != 0 ? 1 : 0);
+        return (table << bits) | key;
+    }
+
+    public void Add(int slot, byte[] descriptors)
+    {
+        for (var offset = 0; offset + DescriptorBytes <= descriptors.Length; offset += DescriptorBytes)
+            for (var t = 0; t < tables; t++)
+            {
+                var bucket = Bucket(t, descriptors.AsSpan(offset, DescriptorBytes));
+                var list = buckets[bucket] ??= new int[4];
+                if (lengths[bucket] > 0 && list[lengths[bucket] - 1] == slot) continue; // once per target and bucket is enough
+                if (lengths[bucket] == list.Length) Array.Resize(ref buckets[bucket], list.Length * 2);
+                buckets[bucket]![lengths[bucket]++] = slot;
+            }
+    }
+
+    public void Remove(int slot, byte[] descriptors)
+    {
+        for (var offset = 0; offset + DescriptorBytes <= descriptors.Length; offset += DescriptorBytes)
+            for (var t = 0; t < tables; t++)
+            {
+                var bucket = Bucket(t, descriptors.AsSpan(offset, DescriptorBytes));
+                var list = buckets[bucket];
+                if (list is null) continue;
+                var length = lengths[bucket];
+                var kept = 0;
+                for (var i = 0; i < length; i++) if (list[i] != slot) list[kept++] = list[i];
+                Array.Clear(list, kept, length - kept);
+                lengths[bucket] = kept;
+            }
+    }
+
+    /// <summary>The slots with the most votes, best first, at most <paramref name="count"/> and each with at
+    /// least <paramref name="minVotes"/> query descriptors sharing a word with it.</summary>
+    public int[] Shortlist(byte[] query, int slotCount, int count, int minVotes)
+    {
+        var votes = ArrayPool<int>.Shared.Rent(Math.Max(1, slotCount));
+        var lastVoter = ArrayPool<int>.Shared.Rent(Math.Max(1, slotCount));
+        try
+        {
+            Array.Clear(votes, 0, slotCount);
+            Array.Fill(lastVoter, -1, 0, slotCount);
+            var voter = 0;
+            for (var offset = 0; offset + DescriptorBytes <= query.Length; offset += DescriptorBytes, voter++)
+                for (var t = 0; t < tables; t++)
+                {
+                    var bucket = Bucket(t, query.AsSpan(offset, DescriptorBytes));
+                    var list = buckets[bucket];
+                    for (var i = 0; i < lengths[bucket]; i++)
+                    {
+                        var slot = list![i];
+                        if (lastVoter[slot] == voter) continue;
+                        lastVoter[slot] = voter;
+                        votes[slot]++;
+                    }
+                }
+
+            var best = new List<(int Slot, int Votes)>(count + 1);
+            for (var slot = 0; slot < slotCount; slot++)
+            {
+                var v = votes[slot];
+                if (v < minVotes || (best.Count == count && v <= best[^1].Votes)) continue;
+                var at = best.FindIndex(b => b.Votes < v);
+                best.Insert(at < 0 ? best.Count : at, (slot, v));
+                if (best.Count > count) best.RemoveAt(count);
+            }
+            return best.Select(b => b.Slot).ToArray();
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(votes);
+            ArrayPool<int>.Shared.Return(lastVoter);
+        }
     }
 }
