@@ -49,8 +49,8 @@ public sealed class RecognitionOptions
     public int HashTables { get; set; } = 8;
     public int HashBits { get; set; } = 20;
     /// <summary>How many of the best-voted targets are verified geometrically, and the votes a candidate needs.</summary>
-    public int Candidates { get; set; } = 4;
-    public int MinVotes { get; set; } = 6;
+    public int Candidates { get; set; } = 8;
+    public int MinVotes { get; set; } = 3;
     /// <summary>Homography inliers needed to accept a match.</summary>
     public int MinInliers { get; set; } = 15;
     public ImageLimits ImageLimits { get; set; } = new();

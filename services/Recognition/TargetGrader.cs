@@ -10,8 +10,10 @@ public static class TargetGrader
 {
     public const int MinAcceptedGrade = 2;
     private const int Grid = 4;
+    /// <summary>Below this a scan showing the target small or blurred keeps too few of them to verify a homography.</summary>
+    private const int MinDistinctive = 100;
     /// <summary>Hamming distance under which two ORB descriptors are taken for the same detail (of 256 bits).</summary>
-    private const int LookAlike = 48;
+    private const int LookAlike = 32;
 
     public record Grade(int Value, string? RejectionReason, int DistinctiveFeatures);
 
@@ -32,13 +34,13 @@ public static class TargetGrader
         }
         var distinctiveCount = distinctive.Count(d => d);
         var coverage = cells.Count(c => c >= 3) / (double)cells.Length;
-        var richness = Math.Min(1.0, distinctiveCount / 400.0);
+        var richness = Math.Min(1.0, distinctiveCount / 300.0);
         var value = (int)Math.Clamp(Math.Round(5 * Math.Sqrt(richness * Math.Max(coverage, 0.25))), 0, 5);
 
-        if (value >= MinAcceptedGrade) return new Grade(value, null, distinctiveCount);
+        if (value >= MinAcceptedGrade && distinctiveCount >= MinDistinctive) return new Grade(value, null, distinctiveCount);
         if (features.Count >= 150 && distinctiveCount < features.Count / 3)
             return new Grade(value, "Repetitive pattern: the same details repeat across the image, so one part cannot be told from another.", distinctiveCount);
-        if (distinctiveCount < 100)
+        if (distinctiveCount < MinDistinctive)
             return new Grade(value, "Too little texture: the image has too few distinctive details (corners, edges, print) to be recognised reliably.", distinctiveCount);
         return new Grade(value, "The details are concentrated in a small part of the image; use an image with texture spread across it.", distinctiveCount);
     }
@@ -49,12 +51,14 @@ public static class TargetGrader
         var result = new bool[features.Count];
         if (features.Count < 2) return result.Select(_ => true).ToArray();
         using var matcher = new BFMatcher(NormTypes.Hamming);
-        var neighbours = matcher.KnnMatch(features.Descriptors, features.Descriptors, Math.Min(4, features.Count));
+        // The same corner found at several pyramid levels lands a few pixels apart: that is not repetition.
+        var apart = 0.05 * Math.Max(features.Width, features.Height);
+        var neighbours = matcher.KnnMatch(features.Descriptors, features.Descriptors, Math.Min(8, features.Count));
         for (var i = 0; i < neighbours.Length; i++)
         {
             var p = features.Points[i];
             result[i] = !neighbours[i].Any(n => n.TrainIdx != i && n.Distance < LookAlike
-                && Math.Abs(features.Points[n.TrainIdx].X - p.X) + Math.Abs(features.Points[n.TrainIdx].Y - p.Y) > 6);
+                && Math.Abs(features.Points[n.TrainIdx].X - p.X) + Math.Abs(features.Points[n.TrainIdx].Y - p.Y) > apart);
         }
         return result;
     }

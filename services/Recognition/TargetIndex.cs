@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Options;
 using OpenCvSharp;
@@ -156,20 +157,26 @@ public sealed class TargetIndex(IOptions<RecognitionOptions> options) : IDisposa
 }
 
 /// <summary>An inverted file over binary words: each of <c>tables</c> hash functions reads a fixed random
-/// choice of <c>bits</c> bits of a 256-bit ORB descriptor, and every bucket lists the targets (slots) with a
-/// descriptor of that word. A query descriptor votes once for each target sharing a word with it in any table
-/// (locality-sensitive hashing for Hamming space). With 2^bits buckets a table, a bucket holds about
-/// features × targets / 2^bits entries, so the voting cost stays small next to feature extraction far beyond
-/// 50,000 targets, and no vocabulary has to be trained or kept in step across workers. Not thread-safe: the
-/// caller serialises writers against readers.</summary>
+/// choice of <c>bits</c> bits of a 256-bit ORB descriptor, and every bucket lists the target features
+/// (slot and feature number) whose descriptor has that word: locality-sensitive hashing for Hamming space.
+/// A query descriptor votes once for each target with a feature that shares a word with it in any table and
+/// is within <see cref="MaxDistance"/> bits of it, so chance collisions, which would otherwise outvote a small
+/// target, do not count. With 2^bits buckets a table, a bucket holds about features × targets / 2^bits
+/// entries, so voting stays cheap next to feature extraction far beyond 50,000 targets, and there is no
+/// vocabulary to train or keep in step across workers. Not thread-safe: the caller serialises writers
+/// against readers.</summary>
 public sealed class BinaryWordIndex
 {
+    public const int MaxFeatures = 1 << FeatureBits;
+    private const int FeatureBits = 11;
     private const int DescriptorBytes = 32;
+    private const int MaxDistance = 64;
     private readonly int tables;
     private readonly int bits;
     private readonly (int Byte, byte Mask)[][] samples;
     private readonly int[]?[] buckets;
     private readonly int[] lengths;
+    private readonly List<ulong[]?> descriptorsOf = [];
 
     public BinaryWordIndex(int tables, int bits)
     {
@@ -192,35 +199,39 @@ public sealed class BinaryWordIndex
 
     public void Add(int slot, byte[] descriptors)
     {
-        for (var offset = 0; offset + DescriptorBytes <= descriptors.Length; offset += DescriptorBytes)
+        var count = Math.Min(descriptors.Length / DescriptorBytes, MaxFeatures);
+        while (descriptorsOf.Count <= slot) descriptorsOf.Add(null);
+        descriptorsOf[slot] = MemoryMarshal.Cast<byte, ulong>(descriptors.AsSpan(0, count * DescriptorBytes)).ToArray();
+        for (var feature = 0; feature < count; feature++)
             for (var t = 0; t < tables; t++)
             {
-                var bucket = Bucket(t, descriptors.AsSpan(offset, DescriptorBytes));
-                var list = buckets[bucket] ??= new int[4];
-                if (lengths[bucket] > 0 && list[lengths[bucket] - 1] == slot) continue; // once per target and bucket is enough
+                var bucket = Bucket(t, descriptors.AsSpan(feature * DescriptorBytes, DescriptorBytes));
+                var list = buckets[bucket] ??= new int[2];
                 if (lengths[bucket] == list.Length) Array.Resize(ref buckets[bucket], list.Length * 2);
-                buckets[bucket]![lengths[bucket]++] = slot;
+                buckets[bucket]![lengths[bucket]++] = (slot << FeatureBits) | feature;
             }
     }
 
     public void Remove(int slot, byte[] descriptors)
     {
-        for (var offset = 0; offset + DescriptorBytes <= descriptors.Length; offset += DescriptorBytes)
+        var count = Math.Min(descriptors.Length / DescriptorBytes, MaxFeatures);
+        for (var feature = 0; feature < count; feature++)
             for (var t = 0; t < tables; t++)
             {
-                var bucket = Bucket(t, descriptors.AsSpan(offset, DescriptorBytes));
+                var bucket = Bucket(t, descriptors.AsSpan(feature * DescriptorBytes, DescriptorBytes));
                 var list = buckets[bucket];
                 if (list is null) continue;
                 var length = lengths[bucket];
                 var kept = 0;
-                for (var i = 0; i < length; i++) if (list[i] != slot) list[kept++] = list[i];
+                for (var i = 0; i < length; i++) if (list[i] >> FeatureBits != slot) list[kept++] = list[i];
                 Array.Clear(list, kept, length - kept);
                 lengths[bucket] = kept;
             }
+        descriptorsOf[slot] = null;
     }
 
     /// <summary>The slots with the most votes, best first, at most <paramref name="count"/> and each with at
-    /// least <paramref name="minVotes"/> query descriptors sharing a word with it.</summary>
+    /// least <paramref name="minVotes"/>.</summary>
     public int[] Shortlist(byte[] query, int slotCount, int count, int minVotes)
     {
         var votes = ArrayPool<int>.Shared.Rent(Math.Max(1, slotCount));
@@ -229,20 +240,30 @@ public sealed class BinaryWordIndex
         {
             Array.Clear(votes, 0, slotCount);
             Array.Fill(lastVoter, -1, 0, slotCount);
+            var words = MemoryMarshal.Cast<byte, ulong>(query.AsSpan());
             var voter = 0;
             for (var offset = 0; offset + DescriptorBytes <= query.Length; offset += DescriptorBytes, voter++)
+            {
+                var q = words.Slice(offset / 8, 4);
                 for (var t = 0; t < tables; t++)
                 {
                     var bucket = Bucket(t, query.AsSpan(offset, DescriptorBytes));
                     var list = buckets[bucket];
                     for (var i = 0; i < lengths[bucket]; i++)
                     {
-                        var slot = list![i];
+                        var entry = list![i];
+                        var slot = entry >> FeatureBits;
                         if (lastVoter[slot] == voter) continue;
+                        var d = descriptorsOf[slot]!;
+                        var at = (entry & (MaxFeatures - 1)) * 4;
+                        var distance = BitOperations.PopCount(q[0] ^ d[at]) + BitOperations.PopCount(q[1] ^ d[at + 1])
+                            + BitOperations.PopCount(q[2] ^ d[at + 2]) + BitOperations.PopCount(q[3] ^ d[at + 3]);
+                        if (distance > MaxDistance) continue;
                         lastVoter[slot] = voter;
                         votes[slot]++;
                     }
                 }
+            }
 
             var best = new List<(int Slot, int Votes)>(count + 1);
             for (var slot = 0; slot < slotCount; slot++)

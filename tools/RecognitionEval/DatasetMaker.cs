@@ -43,13 +43,6 @@ public static partial class DatasetMaker
             targets.Add(Save(output, $"fu-{Slug(font)}-{colour.Name}", RenderFu(font, colour)));
         for (var i = 0; i < posterCount; i++)
             targets.Add(Save(output, $"poster-{i:D5}", Poster(random, 480, 360)));
-        // Distractors are never in a query: remaining logos first, then posters.
-        var distractorLogos = iconFiles.Skip(logoCount).Take(distractorCount).ToList();
-        foreach (var icon in distractorLogos)
-            Save(output, $"distractor-logo-{Path.GetFileNameWithoutExtension(icon)}", RenderLogo(icon, random), jpeg: true);
-        for (var i = distractorLogos.Count; i < distractorCount; i++)
-            Save(output, $"distractor-poster-{i:D6}", Poster(random, 480, 360), jpeg: true);
-
         using var truth = new StreamWriter(Path.Combine(output, "truth.csv"));
         truth.WriteLine("query,targetId");
         for (var q = 0; q < queryCount; q++)
@@ -67,6 +60,13 @@ public static partial class DatasetMaker
             Cv2.ImWrite(Path.Combine(output, "queries", name), frame, new ImageEncodingParam(ImwriteFlags.JpegQuality, random.Next(50, 91)));
             truth.WriteLine($"{name},{targetId}");
         }
+        // Distractors are never in a query, and come last so the same seed gives the same targets and queries with or without them.
+        var distractorLogos = iconFiles.Skip(logoCount).Take(distractorCount).ToList();
+        foreach (var icon in distractorLogos)
+            Save(output, $"distractor-logo-{Path.GetFileNameWithoutExtension(icon)}", RenderLogo(icon, random), jpeg: true);
+        for (var i = distractorLogos.Count; i < distractorCount; i++)
+            Save(output, $"distractor-poster-{i:D6}", Poster(random, 480, 360), jpeg: true);
+
         Console.WriteLine($"{targets.Count} targets ({logoCount} logos, {fuCount} 福, {posterCount} posters), {distractorCount} distractors, {queryCount} queries in {output}");
         return 0;
     }

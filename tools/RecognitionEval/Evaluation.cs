@@ -18,6 +18,9 @@ public static class Evaluation
     {
         var dataset = args.Required("dataset");
         var options = new RecognitionOptions();
+        // --Recognition:Name value overrides an option, as the service's configuration would.
+        foreach (var property in typeof(RecognitionOptions).GetProperties().Where(p => p.PropertyType == typeof(int)))
+            if (args.Text("Recognition:" + property.Name) is { } value) property.SetValue(options, int.Parse(value));
         var extractor = new FeatureExtractor(Options.Create(options));
         using var index = new TargetIndex(Options.Create(options));
         Cv2.SetNumThreads(1); // per-query latency on one core
