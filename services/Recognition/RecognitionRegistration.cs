@@ -48,6 +48,8 @@ public sealed class RecognitionOptions
     /// <summary>Hash tables and bits per binary word of the inverted file (see BinaryWordIndex).</summary>
     public int HashTables { get; set; } = 8;
     public int HashBits { get; set; } = 20;
+    /// <summary>Hamming distance (of 256 bits) within which a shared word counts as a vote.</summary>
+    public int MaxWordDistance { get; set; } = 40;
     /// <summary>How many of the best-voted targets are verified geometrically, and the votes a candidate needs.</summary>
     public int Candidates { get; set; } = 8;
     public int MinVotes { get; set; } = 3;

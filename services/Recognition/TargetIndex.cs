@@ -22,7 +22,7 @@ public sealed class TargetIndex(IOptions<RecognitionOptions> options) : IDisposa
 
     private readonly RecognitionOptions options = options.Value;
     private readonly ReaderWriterLockSlim gate = new();
-    private readonly BinaryWordIndex words = new(options.Value.HashTables, options.Value.HashBits);
+    private readonly BinaryWordIndex words = new(options.Value.HashTables, options.Value.HashBits, options.Value.MaxWordDistance);
     private readonly List<IndexedTarget?> slots = [];
     private readonly Stack<int> freeSlots = new();
     private readonly Dictionary<Guid, int> slotOf = [];
@@ -160,7 +160,7 @@ public sealed class TargetIndex(IOptions<RecognitionOptions> options) : IDisposa
 /// choice of <c>bits</c> bits of a 256-bit ORB descriptor, and every bucket lists the target features
 /// (slot and feature number) whose descriptor has that word: locality-sensitive hashing for Hamming space.
 /// A query descriptor votes once for each target with a feature that shares a word with it in any table and
-/// is within <see cref="MaxDistance"/> bits of it, so chance collisions, which would otherwise outvote a small
+/// is within maxDistance bits of it, so chance collisions, which would otherwise outvote a small
 /// target, do not count. With 2^bits buckets a table, a bucket holds about features × targets / 2^bits
 /// entries, so voting stays cheap next to feature extraction far beyond 50,000 targets, and there is no
 /// vocabulary to train or keep in step across workers. Not thread-safe: the caller serialises writers
@@ -170,7 +170,7 @@ public sealed class BinaryWordIndex
     public const int MaxFeatures = 1 << FeatureBits;
     private const int FeatureBits = 11;
     private const int DescriptorBytes = 32;
-    private const int MaxDistance = 64;
+    private readonly int maxDistance;
     private readonly int tables;
     private readonly int bits;
     private readonly (int Byte, byte Mask)[][] samples;
@@ -178,8 +178,9 @@ public sealed class BinaryWordIndex
     private readonly int[] lengths;
     private readonly List<ulong[]?> descriptorsOf = [];
 
-    public BinaryWordIndex(int tables, int bits)
+    public BinaryWordIndex(int tables, int bits, int maxDistance)
     {
+        this.maxDistance = maxDistance;
         this.tables = tables;
         this.bits = bits;
         var random = new Random(20260101); // fixed: every worker hashes alike (not required, but reproducible)
@@ -258,7 +259,7 @@ public sealed class BinaryWordIndex
                         var at = (entry & (MaxFeatures - 1)) * 4;
                         var distance = BitOperations.PopCount(q[0] ^ d[at]) + BitOperations.PopCount(q[1] ^ d[at + 1])
                             + BitOperations.PopCount(q[2] ^ d[at + 2]) + BitOperations.PopCount(q[3] ^ d[at + 3]);
-                        if (distance > MaxDistance) continue;
+                        if (distance > maxDistance) continue;
                         lastVoter[slot] = voter;
                         votes[slot]++;
                     }

@@ -39,8 +39,17 @@ public static partial class DatasetMaker
         var targets = new List<string>();
         foreach (var icon in iconFiles.Take(logoCount))
             targets.Add(Save(output, $"logo-{Path.GetFileNameWithoutExtension(icon)}", RenderLogo(icon, random)));
-        foreach (var (font, colour) in Enumerable.Range(0, fuCount).Select(i => (fonts[i % fonts.Count], FuColours[i / fonts.Count % FuColours.Length])))
-            targets.Add(Save(output, $"fu-{Slug(font)}-{colour.Name}", RenderFu(font, colour)));
+        // Region variants of one family (Noto Sans CJK SC/TC/JP...) draw 福 alike: keep one of identical renderings.
+        var rendered = new HashSet<string>();
+        foreach (var (font, colour) in Enumerable.Range(0, fonts.Count * FuColours.Length).Select(i => (fonts[i % fonts.Count], FuColours[i / fonts.Count])))
+        {
+            if (targets.Count == logoCount + fuCount) break;
+            var fu = RenderFu(font, colour);
+            if (rendered.Add(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(fu.ImEncode(".png"))))) targets.Add(Save(output, $"fu-{Slug(font)}-{colour.Name}", fu));
+            else fu.Dispose();
+        }
+        fuCount = targets.Count - logoCount;
+        posterCount = targetCount - logoCount - fuCount;
         for (var i = 0; i < posterCount; i++)
             targets.Add(Save(output, $"poster-{i:D5}", Poster(random, 480, 360)));
         using var truth = new StreamWriter(Path.Combine(output, "truth.csv"));
