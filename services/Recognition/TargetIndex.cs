@@ -174,7 +174,13 @@ public sealed class BinaryWordIndex
     private readonly int tables;
     private readonly int bits;
     private readonly (int Byte, byte Mask)[][] samples;
-    private readonly int[]?[] buckets;
+    // Buckets are chains of fixed-size blocks in one pool rather than millions of small arrays: adding tens of
+    // millions of entries then costs no garbage collection. A block's first int links to the bucket's previous block.
+    private const int BlockEntries = 15;
+    private const int BlockSize = BlockEntries + 1;
+    private int[] pool = new int[1 << 16];
+    private int poolUsed = BlockSize; // block 0 stands for "none"
+    private readonly int[] newestBlock;
     private readonly int[] lengths;
     private readonly List<ulong[]?> descriptorsOf = [];
 
@@ -187,7 +193,7 @@ public sealed class BinaryWordIndex
         samples = Enumerable.Range(0, tables).Select(_ =>
             Enumerable.Range(0, DescriptorBytes * 8).OrderBy(_ => random.Next()).Take(bits)
                 .Select(b => (b / 8, (byte)(1 << (b % 8)))).ToArray()).ToArray();
-        buckets = new int[]?[tables << bits];
+        newestBlock = new int[tables << bits];
         lengths = new int[tables << bits];
     }
 
@@ -205,12 +211,35 @@ public sealed class BinaryWordIndex
         descriptorsOf[slot] = MemoryMarshal.Cast<byte, ulong>(descriptors.AsSpan(0, count * DescriptorBytes)).ToArray();
         for (var feature = 0; feature < count; feature++)
             for (var t = 0; t < tables; t++)
-            {
-                var bucket = Bucket(t, descriptors.AsSpan(feature * DescriptorBytes, DescriptorBytes));
-                var list = buckets[bucket] ??= new int[2];
-                if (lengths[bucket] == list.Length) Array.Resize(ref buckets[bucket], list.Length * 2);
-                buckets[bucket]![lengths[bucket]++] = (slot << FeatureBits) | feature;
-            }
+                Append(Bucket(t, descriptors.AsSpan(feature * DescriptorBytes, DescriptorBytes)), (slot << FeatureBits) | feature);
+    }
+
+    private void Append(int bucket, int entry)
+    {
+        var used = lengths[bucket] % BlockEntries;
+        if (used == 0)
+        {
+            if (poolUsed + BlockSize > pool.Length) Array.Resize(ref pool, checked(pool.Length * 2));
+            pool[poolUsed] = newestBlock[bucket];
+            newestBlock[bucket] = poolUsed;
+            poolUsed += BlockSize;
+        }
+        pool[newestBlock[bucket] + 1 + used] = entry;
+        lengths[bucket]++;
+    }
+
+    /// <summary>The bucket's blocks, oldest first, with how many entries each holds.</summary>
+    private List<(int Block, int Count)> Blocks(int bucket)
+    {
+        var blocks = new List<(int, int)>();
+        var length = lengths[bucket];
+        for (var block = newestBlock[bucket]; block != 0 && length > 0; block = pool[block])
+        {
+            var count = blocks.Count == 0 && length % BlockEntries != 0 ? length % BlockEntries : BlockEntries;
+            blocks.Add((block, count));
+        }
+        blocks.Reverse();
+        return blocks;
     }
 
     public void Remove(int slot, byte[] descriptors)
@@ -220,13 +249,16 @@ public sealed class BinaryWordIndex
             for (var t = 0; t < tables; t++)
             {
                 var bucket = Bucket(t, descriptors.AsSpan(feature * DescriptorBytes, DescriptorBytes));
-                var list = buckets[bucket];
-                if (list is null) continue;
-                var length = lengths[bucket];
-                var kept = 0;
-                for (var i = 0; i < length; i++) if (list[i] >> FeatureBits != slot) list[kept++] = list[i];
-                Array.Clear(list, kept, length - kept);
-                lengths[bucket] = kept;
+                var blocks = Blocks(bucket);
+                var kept = new List<int>(lengths[bucket]);
+                foreach (var (block, held) in blocks)
+                    for (var i = 0; i < held; i++)
+                        if (pool[block + 1 + i] >> FeatureBits != slot) kept.Add(pool[block + 1 + i]);
+                // Survivors are rewritten into the oldest blocks; the blocks left over stay unused in the pool.
+                for (var i = 0; i < kept.Count; i++) pool[blocks[i / BlockEntries].Block + 1 + i % BlockEntries] = kept[i];
+                var needed = (kept.Count + BlockEntries - 1) / BlockEntries;
+                newestBlock[bucket] = needed == 0 ? 0 : blocks[needed - 1].Block;
+                lengths[bucket] = kept.Count;
             }
         descriptorsOf[slot] = null;
     }
@@ -249,10 +281,12 @@ public sealed class BinaryWordIndex
                 for (var t = 0; t < tables; t++)
                 {
                     var bucket = Bucket(t, query.AsSpan(offset, DescriptorBytes));
-                    var list = buckets[bucket];
-                    for (var i = 0; i < lengths[bucket]; i++)
+                    var remaining = lengths[bucket];
+                    for (int block = newestBlock[bucket], held = remaining % BlockEntries == 0 ? BlockEntries : remaining % BlockEntries;
+                         remaining > 0; remaining -= held, block = pool[block], held = BlockEntries)
+                    for (var i = 1; i <= held; i++)
                     {
-                        var entry = list![i];
+                        var entry = pool[block + i];
                         var slot = entry >> FeatureBits;
                         if (lastVoter[slot] == voter) continue;
                         var d = descriptorsOf[slot]!;

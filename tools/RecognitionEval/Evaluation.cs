@@ -101,6 +101,8 @@ public static class Evaluation
         report["wrongTargetMatches"] = results.Count(r => r.Answer is not null && acceptedNames.Contains(r.Truth) && r.Answer != r.Truth);
         report["registrationSeconds"] = Math.Round(extractSeconds, 1);
         report["indexBuildSeconds"] = Math.Round(indexSeconds, 2);
+        if (args.Text("startup-postgres") is { } postgres)
+            report["startupSeconds"] = StartupMeasurement.SecondsToLoadAsync(postgres, accepted, options).GetAwaiter().GetResult();
 
         var json = JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true });
         Console.WriteLine(json);
