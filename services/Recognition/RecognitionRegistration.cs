@@ -21,9 +21,15 @@ public static class RecognitionRegistration
         x.AddConsumer<ScanSubmittedConsumer, ScanSubmittedConsumerDefinition>();
         x.AddConsumer<TargetImageSubmittedConsumer>();
         // Every worker keeps a full index, so each needs every TargetIndexed: a temporary queue per instance.
+        var instance = Guid.NewGuid().ToString("N")[..8];
         x.AddConsumer<TargetIndexedConsumer>().Endpoint(e =>
         {
-            e.InstanceId = Guid.NewGuid().ToString("N")[..8];
+            e.InstanceId = instance;
+            e.Temporary = true;
+        });
+        x.AddConsumer<TargetDeletedConsumer>().Endpoint(e =>
+        {
+            e.InstanceId = instance;
             e.Temporary = true;
         });
     }
@@ -33,8 +39,20 @@ public sealed class RecognitionOptions
 {
     /// <summary>Queries are reduced to this many pixels on their longest side before feature extraction.</summary>
     public int QueryMaxSide { get; set; } = 640;
-    public int TargetMaxSide { get; set; } = 640;
-    public int Features { get; set; } = 1000;
+    public int QueryFeatures { get; set; } = 1000;
+    public int QueryPyramidLevels { get; set; } = 8;
+    public int TargetMaxSide { get; set; } = 480;
+    public int TargetFeatures { get; set; } = 1000;
+    /// <summary>Twelve levels of 1.2 reach a target seen at a sixth of its reference size.</summary>
+    public int TargetPyramidLevels { get; set; } = 12;
+    /// <summary>Hash tables and bits per binary word of the inverted file (see BinaryWordIndex).</summary>
+    public int HashTables { get; set; } = 8;
+    public int HashBits { get; set; } = 20;
+    /// <summary>Hamming distance (of 256 bits) within which a shared word counts as a vote.</summary>
+    public int MaxWordDistance { get; set; } = 40;
+    /// <summary>How many of the best-voted targets are verified geometrically, and the votes a candidate needs.</summary>
+    public int Candidates { get; set; } = 8;
+    public int MinVotes { get; set; } = 3;
     /// <summary>Homography inliers needed to accept a match.</summary>
     public int MinInliers { get; set; } = 15;
     public ImageLimits ImageLimits { get; set; } = new();

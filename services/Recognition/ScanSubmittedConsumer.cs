@@ -1,14 +1,13 @@
 using ArFleet.Contracts;
 using ArFleet.ServiceDefaults;
 using MassTransit;
-using Microsoft.Extensions.Options;
 
 namespace ArFleet.Recognition;
 
 /// <summary>Recognises the target in a submitted frame. A frame that cannot be used is a result
 /// (ScanUnrecognized with the reason), not a failure: the worker goes on with the next scan.</summary>
 public sealed class ScanSubmittedConsumer(
-    ImageClaimCheck claimCheck, FeatureExtractor extractor, TargetIndex index, IOptions<RecognitionOptions> options,
+    ImageClaimCheck claimCheck, FeatureExtractor extractor, TargetIndex index,
     ILogger<ScanSubmittedConsumer> logger) : IConsumer<ScanSubmitted>
 {
     public async Task Consume(ConsumeContext<ScanSubmitted> context)
@@ -24,7 +23,7 @@ public sealed class ScanSubmittedConsumer(
         TargetMatch? match;
         try
         {
-            using var features = extractor.Extract(image, options.Value.QueryMaxSide);
+            using var features = extractor.ExtractQuery(image);
             match = index.Match(features);
         }
         catch (ImageRejectedException e)

@@ -1,12 +1,12 @@
 using ArFleet.Contracts;
 using MassTransit;
-using Microsoft.Extensions.Options;
 
 namespace ArFleet.Recognition;
 
 /// <summary>Grades a new target; an accepted one is stored and announced so every worker indexes it.</summary>
 public sealed class TargetImageSubmittedConsumer(
-    FeatureExtractor extractor, TargetFeatureStore store, IOptions<RecognitionOptions> options) : IConsumer<TargetImageSubmitted>
+    FeatureExtractor extractor, TargetIndex index, TargetFeatureStore store, ILogger<TargetImageSubmittedConsumer> logger)
+    : IConsumer<TargetImageSubmitted>
 {
     public async Task Consume(ConsumeContext<TargetImageSubmitted> context)
     {
@@ -14,7 +14,7 @@ public sealed class TargetImageSubmittedConsumer(
         ImageFeatures features;
         try
         {
-            features = extractor.Extract(message.Image, options.Value.TargetMaxSide);
+            features = extractor.ExtractTarget(message.Image);
         }
         catch (ImageRejectedException e)
         {
@@ -24,12 +24,16 @@ public sealed class TargetImageSubmittedConsumer(
 
         using (features)
         {
-            var grade = TargetGrader.Assess(features, (int)Math.Round(features.Width / features.Scale), (int)Math.Round(features.Height / features.Scale));
+            var grade = TargetGrader.Assess(features);
             if (grade.RejectionReason is not null)
             {
                 await context.Publish(new TargetRejected(message.TargetId, message.TenantId, grade.Value, grade.RejectionReason, DateTimeOffset.UtcNow));
                 return;
             }
+            // Two nearly identical targets make scans of either ambiguous: say so, but within the brand's own targets only.
+            if (index.Match(features, exclude: message.TargetId) is { } twin && twin.TenantId == message.TenantId && twin.InlierRatio >= 0.5)
+                logger.LogWarning("Target {TargetId} is nearly identical to target {OtherTargetId} ({Inliers} matching features)",
+                    message.TargetId, twin.TargetId, twin.Inliers);
             var target = new IndexedTarget(message.TargetId, message.TenantId, features.Width, features.Height, features.Points, features.Descriptors);
             await store.SaveAsync(target, grade.Value, context.CancellationToken);
             await context.Publish(new TargetIndexed(message.TargetId, message.TenantId, grade.Value, features.Count, DateTimeOffset.UtcNow));
@@ -43,8 +47,19 @@ public sealed class TargetIndexedConsumer(TargetFeatureStore store, TargetIndex 
     public async Task Consume(ConsumeContext<TargetIndexed> context)
     {
         if (index.Contains(context.Message.TargetId)) return;
-        var target = await store.GetAsync(context.Message.TargetId, context.CancellationToken)
-            ?? throw new InvalidOperationException($"Target {context.Message.TargetId} was announced but its features are not stored.");
-        index.Add(target);
+        // Not stored any more: the target was deleted after it was announced.
+        var target = await store.GetAsync(context.Message.TargetId, context.CancellationToken);
+        if (target is not null && !index.Add(target)) target.Descriptors.Dispose();
+    }
+}
+
+/// <summary>Runs on every worker (a temporary queue each): the deleted target is dropped from this worker's
+/// index at once and from the store, so a worker that starts later never loads it.</summary>
+public sealed class TargetDeletedConsumer(TargetFeatureStore store, TargetIndex index) : IConsumer<TargetDeleted>
+{
+    public async Task Consume(ConsumeContext<TargetDeleted> context)
+    {
+        index.Remove(context.Message.TargetId);
+        await store.DeleteAsync(context.Message.TargetId, context.CancellationToken);
     }
 }

@@ -18,7 +18,14 @@ public sealed class TargetFeatureStore(NpgsqlDataSource db)
         command.Parameters.AddWithValue(target.Height);
         command.Parameters.AddWithValue(grade);
         command.Parameters.AddWithValue(MemoryMarshal.AsBytes(target.Points.AsSpan()).ToArray());
-        command.Parameters.AddWithValue(DescriptorBytes(target.Descriptors));
+        command.Parameters.AddWithValue(TargetIndex.DescriptorRows(target.Descriptors));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task DeleteAsync(Guid targetId, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand("DELETE FROM target_features WHERE target_id = $1");
+        command.Parameters.AddWithValue(targetId);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -47,17 +54,6 @@ public sealed class TargetFeatureStore(NpgsqlDataSource db)
         Marshal.Copy(bytes, 0, descriptors.Data, bytes.Length);
         return new IndexedTarget(r.GetGuid(0), r.GetGuid(1), r.GetInt32(2), r.GetInt32(3), points, descriptors);
     }
-
-    private static byte[] DescriptorBytes(Mat descriptors)
-    {
-        var bytes = new byte[descriptors.Rows * descriptors.Cols];
-        if (bytes.Length > 0)
-        {
-            using var copy = descriptors.IsContinuous() ? null : descriptors.Clone(); // Clone() is continuous
-            Marshal.Copy((copy ?? descriptors).Data, bytes, 0, bytes.Length);
-        }
-        return bytes;
-    }
 }
 
 /// <summary>Loads every stored target into this worker's index before it starts consuming scans.</summary>
@@ -66,7 +62,8 @@ public sealed class TargetIndexLoader(TargetFeatureStore store, TargetIndex inde
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var started = System.Diagnostics.Stopwatch.StartNew();
-        await foreach (var target in store.AllAsync(cancellationToken)) index.Add(target);
+        await foreach (var target in store.AllAsync(cancellationToken))
+            if (!index.Add(target)) target.Descriptors.Dispose();
         logger.LogInformation("Loaded {Targets} targets into the index in {Elapsed} ms", index.Count, started.ElapsedMilliseconds);
     }
 

@@ -1,4 +1,6 @@
-using System.Collections.Concurrent;
+using System.Buffers;
+using System.Numerics;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Options;
 using OpenCvSharp;
 
@@ -6,73 +8,313 @@ namespace ArFleet.Recognition;
 
 public sealed record IndexedTarget(Guid TargetId, Guid TenantId, int Width, int Height, Point2f[] Points, Mat Descriptors);
 
-public sealed record TargetMatch(Guid TargetId, Guid TenantId, double Confidence, int Inliers, double[][] Corners);
+public sealed record TargetMatch(Guid TargetId, Guid TenantId, double Confidence, int Inliers, double InlierRatio, double[][] Corners);
 
-/// <summary>The targets this worker recognises. Matching is linear in the number of targets: every target's
-/// descriptors are matched (ratio test) and the best candidates verified with a RANSAC homography.</summary>
-public sealed class TargetIndex(IOptions<RecognitionOptions> options)
+/// <summary>The targets this worker recognises. A query's descriptors vote through an inverted file of binary
+/// words (<see cref="BinaryWordIndex"/>), whose cost depends on how many targets share a word rather than on how
+/// many targets there are; only the few best-voted targets are matched descriptor by descriptor and verified
+/// with a USAC_MAGSAC homography.</summary>
+public sealed class TargetIndex(IOptions<RecognitionOptions> options) : IDisposable
 {
-    private const float RatioTest = 0.75f;
-    private readonly ConcurrentDictionary<Guid, IndexedTarget> targets = new();
-    private readonly int minInliers = options.Value.MinInliers;
+    private const float RatioTest = 0.8f;
+    /// <summary>cv::USAC_MAGSAC, which OpenCvSharp's enum does not name.</summary>
+    private const HomographyMethods UsacMagsac = (HomographyMethods)38;
 
-    public int Count => targets.Count;
+    private readonly RecognitionOptions options = options.Value;
+    private readonly ReaderWriterLockSlim gate = new();
+    private readonly BinaryWordIndex words = new(options.Value.HashTables, options.Value.HashBits, options.Value.MaxWordDistance);
+    private readonly List<IndexedTarget?> slots = [];
+    private readonly Stack<int> freeSlots = new();
+    private readonly Dictionary<Guid, int> slotOf = [];
+    // Deleted targets stay refused: a late TargetIndexed for one of them must not bring it back.
+    private readonly HashSet<Guid> deleted = [];
 
-    public bool Contains(Guid targetId) => targets.ContainsKey(targetId);
+    public int Count { get { gate.EnterReadLock(); try { return slotOf.Count; } finally { gate.ExitReadLock(); } } }
 
-    public void Add(IndexedTarget target)
+    public bool Contains(Guid targetId)
     {
-        if (targets.TryGetValue(target.TargetId, out var previous) && ReferenceEquals(previous, target)) return;
-        targets[target.TargetId] = target;
-        // The replaced entry's Mat is left to the finalizer: a concurrent match may still be reading it.
+        gate.EnterReadLock();
+        try { return slotOf.ContainsKey(targetId); } finally { gate.ExitReadLock(); }
     }
 
-    public TargetMatch? Match(ImageFeatures query)
+    /// <summary>Adds the target unless it is already here or was deleted; false when it was not added.</summary>
+    public bool Add(IndexedTarget target)
+    {
+        var descriptors = DescriptorRows(target.Descriptors);
+        gate.EnterWriteLock();
+        try
+        {
+            if (deleted.Contains(target.TargetId) || slotOf.ContainsKey(target.TargetId)) return false;
+            var slot = freeSlots.Count > 0 ? freeSlots.Pop() : slots.Count;
+            if (slot == slots.Count) slots.Add(target); else slots[slot] = target;
+            slotOf[target.TargetId] = slot;
+            words.Add(slot, descriptors);
+            return true;
+        }
+        finally { gate.ExitWriteLock(); }
+    }
+
+    /// <summary>Drops the target at once; no match returned after this call names it.</summary>
+    public void Remove(Guid targetId)
+    {
+        gate.EnterWriteLock();
+        try
+        {
+            deleted.Add(targetId);
+            if (!slotOf.Remove(targetId, out var slot)) return;
+            var target = slots[slot]!;
+            words.Remove(slot, DescriptorRows(target.Descriptors));
+            slots[slot] = null;
+            freeSlots.Push(slot);
+            target.Descriptors.Dispose(); // safe: matches hold the read lock while they use a target
+        }
+        finally { gate.ExitWriteLock(); }
+    }
+
+    public TargetMatch? Match(ImageFeatures query) => Match(query, exclude: null);
+
+    /// <summary>The best verified match, or null when no registered target is in the image.</summary>
+    public TargetMatch? Match(ImageFeatures query, Guid? exclude)
     {
         if (query.Count < 8) return null;
-        TargetMatch? best = null;
-        using var matcher = new BFMatcher(NormTypes.Hamming);
-        foreach (var target in targets.Values)
+        var descriptors = DescriptorRows(query.Descriptors);
+        gate.EnterReadLock();
+        try
         {
-            var candidate = Verify(matcher, query, target);
-            if (candidate is not null && (best is null || candidate.Inliers > best.Inliers)) best = candidate;
+            TargetMatch? best = null;
+            foreach (var slot in words.Shortlist(descriptors, slots.Count, options.Candidates, options.MinVotes))
+            {
+                var target = slots[slot];
+                if (target is null || target.TargetId == exclude) continue;
+                var candidate = Verify(query, target, options.MinInliers);
+                if (candidate is not null && (best is null || candidate.Inliers > best.Inliers)) best = candidate;
+                // A clear geometric match among the best-voted candidates is not going to be beaten by a worse-voted one.
+                if (best is not null && best.Inliers >= 3 * options.MinInliers) break;
+            }
+            return best;
         }
-        return best;
+        finally { gate.ExitReadLock(); }
     }
 
-    private TargetMatch? Verify(BFMatcher matcher, ImageFeatures query, IndexedTarget target)
+    /// <summary>Matches the query's descriptors to the target's (ratio test) and fits a homography; a match needs
+    /// enough inliers, a sane inlier ratio and a well-conditioned homography that projects the target to a
+    /// convex quadrilateral of some size inside the frame's neighbourhood.</summary>
+    public static TargetMatch? Verify(ImageFeatures query, IndexedTarget target, int minInliers)
     {
-        if (target.Points.Length < 8) return null;
+        if (target.Points.Length < 8 || query.Count < 8) return null;
+        using var matcher = new BFMatcher(NormTypes.Hamming);
         var knn = matcher.KnnMatch(query.Descriptors, target.Descriptors, 2);
         var good = knn.Where(m => m.Length == 2 && m[0].Distance < RatioTest * m[1].Distance).Select(m => m[0]).ToArray();
         if (good.Length < minInliers) return null;
 
-        var source = good.Select(m => target.Points[m.TrainIdx]).Select(p => new Point2d(p.X, p.Y));
-        var destination = good.Select(m => query.Points[m.QueryIdx]).Select(p => new Point2d(p.X, p.Y));
+        var source = good.Select(m => target.Points[m.TrainIdx]).ToArray();
+        var destination = good.Select(m => query.Points[m.QueryIdx]).ToArray();
         using var mask = new Mat();
-        using var homography = Cv2.FindHomography(InputArray.Create(source.ToArray()), InputArray.Create(destination.ToArray()),
-            HomographyMethods.Ransac, 5.0, mask);
+        using var homography = Cv2.FindHomography(InputArray.Create(source), InputArray.Create(destination), UsacMagsac, 4.0, mask, 2000, 0.999);
         if (homography.Empty()) return null;
         var inliers = Cv2.CountNonZero(mask);
-        if (inliers < minInliers) return null;
+        var inlierRatio = (double)inliers / good.Length;
+        if (inliers < minInliers || inlierRatio < 0.2) return null;
 
         var corners = Cv2.PerspectiveTransform(
             [new Point2f(0, 0), new Point2f(target.Width, 0), new Point2f(target.Width, target.Height), new Point2f(0, target.Height)],
             homography);
-        if (!IsPlausibleQuadrilateral(corners)) return null;
-        var confidence = Math.Clamp(1 - Math.Exp(-(inliers - minInliers / 2.0) / 15.0), 0, 1);
-        return new TargetMatch(target.TargetId, target.TenantId, Math.Round(confidence, 3), inliers,
+        if (!IsWellConditioned(corners, query.Width, query.Height)) return null;
+        return new TargetMatch(target.TargetId, target.TenantId, Confidence(inliers, inlierRatio), inliers, Math.Round(inlierRatio, 3),
             corners.Select(c => new[] { Math.Round(c.X / query.Scale, 1), Math.Round(c.Y / query.Scale, 1) }).ToArray());
     }
 
-    /// <summary>A real view of a flat target projects to a convex quadrilateral of some size; a degenerate
-    /// homography (a few coincident matches) does not.</summary>
-    private static bool IsPlausibleQuadrilateral(Point2f[] c)
+    /// <summary>Logistic in the inlier count, discounted when few of the putative matches agree; fitted so that
+    /// 0.5 sits at the acceptance boundary of the evaluation set's false matches (about 15 inliers).</summary>
+    public static double Confidence(int inliers, double inlierRatio) =>
+        Math.Round(1 / (1 + Math.Exp(-(inliers - 15) / 4.0)) * Math.Min(1, 0.5 + inlierRatio), 3);
+
+    /// <summary>A real view of a flat target projects to a convex quadrilateral of some size, with no side
+    /// collapsed against its opposite; a degenerate homography (a few coincident matches) does not.</summary>
+    private static bool IsWellConditioned(Point2f[] c, int width, int height)
     {
         double Cross(Point2f a, Point2f b, Point2f d) => (b.X - a.X) * (d.Y - b.Y) - (b.Y - a.Y) * (d.X - b.X);
         var signs = Enumerable.Range(0, 4).Select(i => Math.Sign(Cross(c[i], c[(i + 1) % 4], c[(i + 2) % 4]))).ToArray();
         if (signs.Any(s => s == 0) || signs.Distinct().Count() != 1) return false;
         var area = Math.Abs(Cv2.ContourArea(c));
-        return area > 100;
+        if (area < 0.003 * width * height || area > 16.0 * width * height) return false;
+        double Side(int i) => Math.Sqrt(Math.Pow(c[i].X - c[(i + 1) % 4].X, 2) + Math.Pow(c[i].Y - c[(i + 1) % 4].Y, 2));
+        var sides = Enumerable.Range(0, 4).Select(Side).ToArray();
+        return sides[0] / sides[2] is > 0.2 and < 5 && sides[1] / sides[3] is > 0.2 and < 5;
+    }
+
+    /// <summary>The descriptors as 32-byte rows in one managed array.</summary>
+    public static byte[] DescriptorRows(Mat descriptors)
+    {
+        var bytes = new byte[descriptors.Rows * descriptors.Cols];
+        if (bytes.Length == 0) return bytes;
+        if (descriptors.IsContinuous()) Marshal.Copy(descriptors.Data, bytes, 0, bytes.Length);
+        else using (var copy = descriptors.Clone()) Marshal.Copy(copy.Data, bytes, 0, bytes.Length);
+        return bytes;
+    }
+
+    public void Dispose() => gate.Dispose();
+}
+
+/// <summary>An inverted file over binary words: each of <c>tables</c> hash functions reads a fixed random
+/// choice of <c>bits</c> bits of a 256-bit ORB descriptor, and every bucket lists the target features
+/// (slot and feature number) whose descriptor has that word: locality-sensitive hashing for Hamming space.
+/// A query descriptor votes once for each target with a feature that shares a word with it in any table and
+/// is within maxDistance bits of it, so chance collisions, which would otherwise outvote a small
+/// target, do not count. With 2^bits buckets a table, a bucket holds about features × targets / 2^bits
+/// entries, so voting stays cheap next to feature extraction far beyond 50,000 targets, and there is no
+/// vocabulary to train or keep in step across workers. Not thread-safe: the caller serialises writers
+/// against readers.</summary>
+public sealed class BinaryWordIndex
+{
+    public const int MaxFeatures = 1 << FeatureBits;
+    private const int FeatureBits = 11;
+    private const int DescriptorBytes = 32;
+    private readonly int maxDistance;
+    private readonly int tables;
+    private readonly int bits;
+    private readonly (int Byte, byte Mask)[][] samples;
+    // Buckets are chains of fixed-size blocks in one pool rather than millions of small arrays: adding tens of
+    // millions of entries then costs no garbage collection. A block's first int links to the bucket's previous block.
+    private const int BlockEntries = 15;
+    private const int BlockSize = BlockEntries + 1;
+    private int[] pool = new int[1 << 16];
+    private int poolUsed = BlockSize; // block 0 stands for "none"
+    private readonly int[] newestBlock;
+    private readonly int[] lengths;
+    private readonly List<ulong[]?> descriptorsOf = [];
+
+    public BinaryWordIndex(int tables, int bits, int maxDistance)
+    {
+        this.maxDistance = maxDistance;
+        this.tables = tables;
+        this.bits = bits;
+        var random = new Random(20260101); // fixed: every worker hashes alike (not required, but reproducible)
+        samples = Enumerable.Range(0, tables).Select(_ =>
+            Enumerable.Range(0, DescriptorBytes * 8).OrderBy(_ => random.Next()).Take(bits)
+                .Select(b => (b / 8, (byte)(1 << (b % 8)))).ToArray()).ToArray();
+        newestBlock = new int[tables << bits];
+        lengths = new int[tables << bits];
+    }
+
+    private int Bucket(int table, ReadOnlySpan<byte> descriptor)
+    {
+        var key = 0;
+        foreach (var (b, mask) in samples[table]) key = (key << 1) | ((descriptor[b] & mask) != 0 ? 1 : 0);
+        return (table << bits) | key;
+    }
+
+    public void Add(int slot, byte[] descriptors)
+    {
+        var count = Math.Min(descriptors.Length / DescriptorBytes, MaxFeatures);
+        while (descriptorsOf.Count <= slot) descriptorsOf.Add(null);
+        descriptorsOf[slot] = MemoryMarshal.Cast<byte, ulong>(descriptors.AsSpan(0, count * DescriptorBytes)).ToArray();
+        for (var feature = 0; feature < count; feature++)
+            for (var t = 0; t < tables; t++)
+                Append(Bucket(t, descriptors.AsSpan(feature * DescriptorBytes, DescriptorBytes)), (slot << FeatureBits) | feature);
+    }
+
+    private void Append(int bucket, int entry)
+    {
+        var used = lengths[bucket] % BlockEntries;
+        if (used == 0)
+        {
+            if (poolUsed + BlockSize > pool.Length) Array.Resize(ref pool, checked(pool.Length * 2));
+            pool[poolUsed] = newestBlock[bucket];
+            newestBlock[bucket] = poolUsed;
+            poolUsed += BlockSize;
+        }
+        pool[newestBlock[bucket] + 1 + used] = entry;
+        lengths[bucket]++;
+    }
+
+    /// <summary>The bucket's blocks, oldest first, with how many entries each holds.</summary>
+    private List<(int Block, int Count)> Blocks(int bucket)
+    {
+        var blocks = new List<(int, int)>();
+        var length = lengths[bucket];
+        for (var block = newestBlock[bucket]; block != 0 && length > 0; block = pool[block])
+        {
+            var count = blocks.Count == 0 && length % BlockEntries != 0 ? length % BlockEntries : BlockEntries;
+            blocks.Add((block, count));
+        }
+        blocks.Reverse();
+        return blocks;
+    }
+
+    public void Remove(int slot, byte[] descriptors)
+    {
+        var count = Math.Min(descriptors.Length / DescriptorBytes, MaxFeatures);
+        for (var feature = 0; feature < count; feature++)
+            for (var t = 0; t < tables; t++)
+            {
+                var bucket = Bucket(t, descriptors.AsSpan(feature * DescriptorBytes, DescriptorBytes));
+                var blocks = Blocks(bucket);
+                var kept = new List<int>(lengths[bucket]);
+                foreach (var (block, held) in blocks)
+                    for (var i = 0; i < held; i++)
+                        if (pool[block + 1 + i] >> FeatureBits != slot) kept.Add(pool[block + 1 + i]);
+                // Survivors are rewritten into the oldest blocks; the blocks left over stay unused in the pool.
+                for (var i = 0; i < kept.Count; i++) pool[blocks[i / BlockEntries].Block + 1 + i % BlockEntries] = kept[i];
+                var needed = (kept.Count + BlockEntries - 1) / BlockEntries;
+                newestBlock[bucket] = needed == 0 ? 0 : blocks[needed - 1].Block;
+                lengths[bucket] = kept.Count;
+            }
+        descriptorsOf[slot] = null;
+    }
+
+    /// <summary>The slots with the most votes, best first, at most <paramref name="count"/> and each with at
+    /// least <paramref name="minVotes"/>.</summary>
+    public int[] Shortlist(byte[] query, int slotCount, int count, int minVotes)
+    {
+        var votes = ArrayPool<int>.Shared.Rent(Math.Max(1, slotCount));
+        var lastVoter = ArrayPool<int>.Shared.Rent(Math.Max(1, slotCount));
+        try
+        {
+            Array.Clear(votes, 0, slotCount);
+            Array.Fill(lastVoter, -1, 0, slotCount);
+            var words = MemoryMarshal.Cast<byte, ulong>(query.AsSpan());
+            var voter = 0;
+            for (var offset = 0; offset + DescriptorBytes <= query.Length; offset += DescriptorBytes, voter++)
+            {
+                var q = words.Slice(offset / 8, 4);
+                for (var t = 0; t < tables; t++)
+                {
+                    var bucket = Bucket(t, query.AsSpan(offset, DescriptorBytes));
+                    var remaining = lengths[bucket];
+                    for (int block = newestBlock[bucket], held = remaining % BlockEntries == 0 ? BlockEntries : remaining % BlockEntries;
+                         remaining > 0; remaining -= held, block = pool[block], held = BlockEntries)
+                    for (var i = 1; i <= held; i++)
+                    {
+                        var entry = pool[block + i];
+                        var slot = entry >> FeatureBits;
+                        if (lastVoter[slot] == voter) continue;
+                        var d = descriptorsOf[slot]!;
+                        var at = (entry & (MaxFeatures - 1)) * 4;
+                        var distance = BitOperations.PopCount(q[0] ^ d[at]) + BitOperations.PopCount(q[1] ^ d[at + 1])
+                            + BitOperations.PopCount(q[2] ^ d[at + 2]) + BitOperations.PopCount(q[3] ^ d[at + 3]);
+                        if (distance > maxDistance) continue;
+                        lastVoter[slot] = voter;
+                        votes[slot]++;
+                    }
+                }
+            }
+
+            var best = new List<(int Slot, int Votes)>(count + 1);
+            for (var slot = 0; slot < slotCount; slot++)
+            {
+                var v = votes[slot];
+                if (v < minVotes || (best.Count == count && v <= best[^1].Votes)) continue;
+                var at = best.FindIndex(b => b.Votes < v);
+                best.Insert(at < 0 ? best.Count : at, (slot, v));
+                if (best.Count > count) best.RemoveAt(count);
+            }
+            return best.Select(b => b.Slot).ToArray();
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(votes);
+            ArrayPool<int>.Shared.Return(lastVoter);
+        }
     }
 }

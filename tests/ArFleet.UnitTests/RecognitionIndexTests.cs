@@ -1,0 +1,136 @@
+using ArFleet.Recognition;
+using ArFleet.Testing;
+using Microsoft.Extensions.Options;
+using OpenCvSharp;
+
+namespace ArFleet.UnitTests;
+
+/// <summary>The recognition pipeline of the service (extractor, grader, index) on synthetic targets and camera scans.</summary>
+public class RecognitionIndexTests
+{
+    private static readonly IOptions<RecognitionOptions> Options = Microsoft.Extensions.Options.Options.Create(new RecognitionOptions());
+    private readonly FeatureExtractor extractor = new(Options);
+
+    private IndexedTarget Register(TargetIndex index, int seed) => TryRegister(index, seed) ?? throw new InvalidOperationException($"target {seed} was rejected");
+
+    private IndexedTarget? TryRegister(TargetIndex index, int seed)
+    {
+        var features = extractor.ExtractTarget(TestImages.Target(seed));
+        if (TargetGrader.Assess(features).RejectionReason is not null) return null;
+        var target = new IndexedTarget(Guid.NewGuid(), Guid.NewGuid(), features.Width, features.Height, features.Points, features.Descriptors);
+        Assert.True(index.Add(target));
+        return target;
+    }
+
+    [Fact]
+    public void Recognises_each_target_in_a_camera_scan_with_its_corners_and_nothing_in_unrelated_photos()
+    {
+        using var index = new TargetIndex(Options);
+        var targets = Enumerable.Range(1, 12).Select(seed => (Seed: seed, Target: TryRegister(index, seed)))
+            .Where(t => t.Target is not null).Select(t => (t.Seed, Target: t.Target!)).ToList();
+        Assert.InRange(targets.Count, 10, 12); // a random poster now and then is too plain to accept
+
+        foreach (var (seed, target) in targets)
+        {
+            var scan = TestImages.CameraScan(TestImages.Target(seed), seed * 31);
+            using var query = extractor.ExtractQuery(scan.Jpeg);
+            var match = index.Match(query);
+            Assert.NotNull(match);
+            Assert.Equal(target.TargetId, match.TargetId);
+            Assert.InRange(match.Confidence, 0.5, 1.0);
+            for (var i = 0; i < 4; i++)
+            {
+                // Target corners are in reduced target pixels; Target() is 480 px wide, as is TargetMaxSide.
+                Assert.InRange(match.Corners[i][0], scan.Corners[i].X - 12, scan.Corners[i].X + 12);
+                Assert.InRange(match.Corners[i][1], scan.Corners[i].Y - 12, scan.Corners[i].Y + 12);
+            }
+        }
+        for (var seed = 100; seed < 110; seed++)
+        {
+            using var query = extractor.ExtractQuery(TestImages.UnrelatedPhoto(seed));
+            Assert.Null(index.Match(query));
+        }
+    }
+
+    [Fact]
+    public void A_deleted_target_is_never_matched_again_even_if_announced_late()
+    {
+        using var index = new TargetIndex(Options);
+        var kept = Register(index, 1);
+        var deleted = Register(index, 2);
+        using var scan = extractor.ExtractQuery(TestImages.CameraScan(TestImages.Target(2), 5).Jpeg);
+        Assert.Equal(deleted.TargetId, index.Match(scan)?.TargetId);
+
+        index.Remove(deleted.TargetId);
+        Assert.Null(index.Match(scan));
+        Assert.False(index.Contains(deleted.TargetId));
+        var features = extractor.ExtractTarget(TestImages.Target(2));
+        Assert.False(index.Add(deleted with { Points = features.Points, Descriptors = features.Descriptors }));
+        Assert.Null(index.Match(scan));
+
+        using var keptScan = extractor.ExtractQuery(TestImages.CameraScan(TestImages.Target(1), 6).Jpeg);
+        Assert.Equal(kept.TargetId, index.Match(keptScan)?.TargetId);
+    }
+
+    [Fact]
+    public void A_target_nearly_identical_to_a_registered_one_is_found()
+    {
+        using var index = new TargetIndex(Options);
+        var original = Register(index, 3);
+        using var copy = extractor.ExtractTarget(Reencoded(TestImages.Target(3)));
+        var twin = index.Match(copy, exclude: Guid.NewGuid());
+        Assert.Equal(original.TargetId, twin?.TargetId);
+        Assert.True(twin!.InlierRatio >= 0.5);
+        Assert.Null(index.Match(copy, exclude: original.TargetId));
+    }
+
+    private static byte[] Reencoded(byte[] png)
+    {
+        using var image = Cv2.ImDecode(png, ImreadModes.Color);
+        return image.ImEncode(".jpg", new ImageEncodingParam(ImwriteFlags.JpegQuality, 85));
+    }
+}
+
+public class TargetGraderTests
+{
+    private readonly FeatureExtractor extractor = new(Options.Create(new RecognitionOptions()));
+
+    private TargetGrader.Grade Grade(byte[] image)
+    {
+        using var features = extractor.ExtractTarget(image);
+        return TargetGrader.Assess(features);
+    }
+
+    [Fact]
+    public void A_textured_poster_is_accepted_with_a_good_grade()
+    {
+        var grade = Grade(TestImages.Target(11));
+        Assert.Null(grade.RejectionReason);
+        Assert.InRange(grade.Value, 3, 5);
+    }
+
+    [Fact]
+    public void Rejections_say_why_in_words_a_brand_understands()
+    {
+        Assert.StartsWith("Too little texture", Grade(TestImages.Plain(400, 300)).RejectionReason);
+        Assert.StartsWith("The image is too small", Grade(Resized(TestImages.Target(12), 60, 45)).RejectionReason);
+        Assert.StartsWith("Repetitive pattern", Grade(Tiled(TestImages.Target(13, 80, 60), 6)).RejectionReason);
+    }
+
+    private static byte[] Resized(byte[] png, int width, int height)
+    {
+        using var image = Cv2.ImDecode(png, ImreadModes.Color);
+        using var small = image.Resize(new Size(width, height), 0, 0, InterpolationFlags.Area);
+        return small.ImEncode(".png");
+    }
+
+    private static byte[] Tiled(byte[] png, int times)
+    {
+        using var tile = Cv2.ImDecode(png, ImreadModes.Color);
+        using var row = new Mat();
+        Cv2.HConcat(Enumerable.Repeat(tile, times).ToArray(), row);
+        using var tiled = new Mat();
+        Cv2.VConcat(Enumerable.Repeat(row, times).ToArray(), tiled);
+        return tiled.ImEncode(".png");
+    }
+}

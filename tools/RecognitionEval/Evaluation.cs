@@ -1,0 +1,136 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using ArFleet.Recognition;
+using Microsoft.Extensions.Options;
+using OpenCvSharp;
+
+namespace ArFleet.RecognitionEval;
+
+/// <summary>Registers a dataset's targets with recognition's own extractor, grader and index, runs every query
+/// one at a time on one thread, and scores the answers against truth.csv; with --baseline also runs the
+/// brute-force matcher on the same features in the same run.</summary>
+public static class Evaluation
+{
+    public static int Run(Arguments args)
+    {
+        var dataset = args.Required("dataset");
+        var options = new RecognitionOptions();
+        // --Recognition:Name value overrides an option, as the service's configuration would.
+        foreach (var property in typeof(RecognitionOptions).GetProperties().Where(p => p.PropertyType == typeof(int)))
+            if (args.Text("Recognition:" + property.Name) is { } value) property.SetValue(options, int.Parse(value));
+        var extractor = new FeatureExtractor(Options.Create(options));
+        using var index = new TargetIndex(Options.Create(options));
+        Cv2.SetNumThreads(1); // per-query latency on one core
+
+        // Registration is not what is measured: use every core for it.
+        var registerClock = Stopwatch.StartNew();
+        var files = Directory.GetFiles(Path.Combine(dataset, "targets")).Where(IsImage).Order(StringComparer.Ordinal).ToArray();
+        var graded = new ConcurrentBag<(string Name, IndexedTarget? Target, string? Reason)>();
+        Parallel.ForEach(files, file =>
+        {
+            var name = Path.GetFileNameWithoutExtension(file);
+            try
+            {
+                var features = extractor.ExtractTarget(File.ReadAllBytes(file));
+                var grade = TargetGrader.Assess(features);
+                if (grade.RejectionReason is not null) { features.Dispose(); graded.Add((name, null, grade.RejectionReason)); return; }
+                graded.Add((name, new IndexedTarget(IdOf(name), Guid.Empty, features.Width, features.Height, features.Points, features.Descriptors), null));
+            }
+            catch (ImageRejectedException e) { graded.Add((name, null, e.Message)); }
+        });
+        var accepted = graded.Where(g => g.Target is not null).OrderBy(g => g.Name, StringComparer.Ordinal).Select(g => g.Target!).ToList();
+        var extractSeconds = registerClock.Elapsed.TotalSeconds;
+        var indexClock = Stopwatch.StartNew();
+        foreach (var target in accepted) index.Add(target);
+        var indexSeconds = indexClock.Elapsed.TotalSeconds;
+        var names = graded.ToDictionary(g => IdOf(g.Name), g => g.Name);
+        var acceptedNames = graded.Where(g => g.Target is not null).Select(g => g.Name).ToHashSet();
+
+        var truth = File.ReadAllLines(Path.Combine(dataset, "truth.csv")).Skip(1).Where(l => l.Length > 0)
+            .Select(l => l.Split(',')).Select(p => (Query: p[0], Target: p.Length > 1 ? p[1].Trim() : "")).ToList();
+        var queries = truth.Select(t => (t.Query, t.Target, Bytes: File.ReadAllBytes(Path.Combine(dataset, "queries", t.Query)))).ToList();
+
+        var results = new List<(string Truth, string? Answer, double Ms)>();
+        foreach (var query in queries)
+        {
+            var clock = Stopwatch.StartNew();
+            TargetMatch? match;
+            try { using var features = extractor.ExtractQuery(query.Bytes); match = index.Match(features); }
+            catch (ImageRejectedException) { match = null; }
+            results.Add((query.Target, match is null ? null : names[match.TargetId], clock.Elapsed.TotalMilliseconds));
+        }
+
+        var report = new Dictionary<string, object?>
+        {
+            ["targets"] = files.Length,
+            ["rejectedTargets"] = files.Length - accepted.Count,
+            ["queries"] = queries.Count,
+            ["top1Accuracy"] = Top1(results, acceptedNames),
+            ["falsePositiveRate"] = FalsePositiveRate(results, acceptedNames),
+            ["p50Ms"] = Percentile(results.Select(r => r.Ms), 0.5),
+            ["p95Ms"] = Percentile(results.Select(r => r.Ms), 0.95),
+        };
+        if (args.Flag("baseline"))
+        {
+            // The brute force takes about a millisecond per target and query: --baseline-queries bounds it on large sets.
+            var baseline = new BruteForceBaseline(accepted);
+            var subset = queries.Take(args.Number("baseline-queries", queries.Count)).ToList();
+            var baselineResults = new List<(string Truth, string? Answer, double Ms)>();
+            foreach (var query in subset)
+            {
+                var clock = Stopwatch.StartNew();
+                Guid? match;
+                try { using var features = extractor.ExtractQuery(query.Bytes); match = baseline.Match(features); }
+                catch (ImageRejectedException) { match = null; }
+                baselineResults.Add((query.Target, match is null ? null : names[match.Value], clock.Elapsed.TotalMilliseconds));
+            }
+            var sameQueries = results.Take(subset.Count).ToList();
+            report["baselineP50Ms"] = Percentile(baselineResults.Select(r => r.Ms), 0.5);
+            report["baselineTop1Accuracy"] = Top1(baselineResults, acceptedNames);
+            report["baselineFalsePositiveRate"] = FalsePositiveRate(baselineResults, acceptedNames);
+            report["baselineQueries"] = subset.Count;
+            report["top1AccuracyOnBaselineQueries"] = Top1(sameQueries, acceptedNames);
+            report["p50MsOnBaselineQueries"] = Percentile(sameQueries.Select(r => r.Ms), 0.5);
+        }
+        var logos = graded.Where(g => g.Name.StartsWith("logo-")).ToList();
+        report["acceptedLogoShare"] = logos.Count == 0 ? null : Math.Round(logos.Count(g => g.Target is not null) / (double)logos.Count, 4);
+        report["rejectionReasons"] = graded.Where(g => g.Reason is not null).GroupBy(g => g.Reason!.Split(':')[0]).ToDictionary(g => g.Key, g => g.Count());
+        report["wrongTargetMatches"] = results.Count(r => r.Answer is not null && acceptedNames.Contains(r.Truth) && r.Answer != r.Truth);
+        report["registrationSeconds"] = Math.Round(extractSeconds, 1);
+        report["indexBuildSeconds"] = Math.Round(indexSeconds, 2);
+        if (args.Text("startup-postgres") is { } postgres)
+            report["startupSeconds"] = StartupMeasurement.SecondsToLoadAsync(postgres, accepted, options).GetAwaiter().GetResult();
+
+        var json = JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true });
+        Console.WriteLine(json);
+        if (args.Text("json") is { } path) File.WriteAllText(path, json + "\n");
+        return 0;
+    }
+
+    private static bool IsImage(string file) => file.EndsWith(".png") || file.EndsWith(".jpg") || file.EndsWith(".jpeg");
+
+    private static Guid IdOf(string name) => new(MD5.HashData(Encoding.UTF8.GetBytes(name)));
+
+    /// <summary>Share of queries showing an accepted target that were answered with exactly that target.</summary>
+    private static double? Top1(List<(string Truth, string? Answer, double Ms)> results, HashSet<string> accepted)
+    {
+        var scored = results.Where(r => accepted.Contains(r.Truth)).ToList();
+        return scored.Count == 0 ? null : Math.Round(scored.Count(r => r.Answer == r.Truth) / (double)scored.Count, 4);
+    }
+
+    /// <summary>Share of queries with no target, or with a rejected one, that were matched to anything.</summary>
+    private static double? FalsePositiveRate(List<(string Truth, string? Answer, double Ms)> results, HashSet<string> accepted)
+    {
+        var scored = results.Where(r => !accepted.Contains(r.Truth)).ToList();
+        return scored.Count == 0 ? null : Math.Round(scored.Count(r => r.Answer is not null) / (double)scored.Count, 4);
+    }
+
+    private static double Percentile(IEnumerable<double> values, double p)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length == 0 ? 0 : Math.Round(sorted[(int)Math.Min(sorted.Length - 1, Math.Floor(p * sorted.Length))], 2);
+    }
+}
