@@ -110,7 +110,12 @@ public static class CampaignEndpoints
 
     private static CampaignView View(Campaign c, long issued)
     {
-        long? remaining = c.Reward.Type == RewardTypes.Voucher ? Math.Max(0, c.Reward.Budget!.Value - issued) : null;
+        long? remaining = c.Reward.Type switch
+        {
+            RewardTypes.Voucher => Math.Max(0, c.Reward.Budget!.Value - issued),
+            RewardTypes.RedEnvelope => Math.Max(0, c.Reward.Count!.Value - issued), // envelopes left in the pool
+            _ => null,
+        };
         return new CampaignView(c.CampaignId, c.TenantId, c.Name, c.Status, c.TargetIds, c.StartsAt, c.EndsAt, c.Priority,
             c.Reward, c.Limits, c.GeoFence, c.Action, c.WinProbability, c.TimeZone, c.CreatedAt, issued, remaining);
     }

@@ -81,6 +81,35 @@ public sealed class CampaignApiTests(FleetFixture fixture)
     }
 
     [Fact]
+    public async Task A_red_envelope_pool_is_shared_out_exactly()
+    {
+        var brand = await Client.CreateTenantAsync("Brand", "brand");
+        var app = await Client.CreateTenantAsync("App", "app");
+        var (targetId, image) = await Client.CreateActiveTargetAsync(brand.ApiKey, seed: 38);
+        var campaignId = await Client.CreateCampaignAsync(brand.ApiKey, ArFleetClient.VoucherCampaign(targetId,
+            extra: ("reward", new { type = "redEnvelope", totalCents = 888, count = 4 })));
+        var amounts = new List<long>();
+        for (var i = 0; i < 5; i++)
+        {
+            using var response = await Client.SubmitScanAsync(app.ApiKey, TestImages.CameraScan(image, 50 + i).Jpeg, $"lucky-{i}", $"phone-{i}");
+            var scan = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+            if (i < 4)
+            {
+                Assert.Equal("rewarded", (string?)scan["outcome"]);
+                amounts.Add((long)scan["reward"]!["valueCents"]!);
+            }
+            else Assert.Equal("budgetExhausted", (string?)scan["outcome"]);
+        }
+        Assert.Equal(888, amounts.Sum());
+        Assert.All(amounts, a => Assert.True(a >= 1));
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        JsonObject campaign;
+        do campaign = await Client.GetJsonAsync(Fleet.Campaigns, $"/v1/campaigns/{campaignId}", brand.ApiKey);
+        while ((long)campaign["issued"]! < 4 && DateTime.UtcNow < deadline);
+        Assert.Equal(0, (long)campaign["remaining"]!);
+    }
+
+    [Fact]
     public async Task A_lottery_gives_some_scans_a_reward_and_the_rest_its_action()
     {
         var brand = await Client.CreateTenantAsync("Brand", "brand");
