@@ -17,6 +17,8 @@ public static class Evaluation
     public static int Run(Arguments args)
     {
         var dataset = args.Required("dataset");
+        if (!Directory.Exists(Path.Combine(dataset, "targets")) || !Directory.Exists(Path.Combine(dataset, "queries")) || !File.Exists(Path.Combine(dataset, "truth.csv")))
+            throw new ArgumentException($"{dataset} needs targets/, queries/ and truth.csv (make one with ./arfleet make-dataset)");
         var options = new RecognitionOptions();
         // --Recognition:Name value overrides an option, as the service's configuration would.
         foreach (var property in typeof(RecognitionOptions).GetProperties().Where(p => p.PropertyType == typeof(int)))
