@@ -6,14 +6,12 @@ namespace ArFleet.EndToEndTests;
 /// compressed to seconds.</summary>
 public sealed class FleetFixture : IAsyncLifetime
 {
-    private Infrastructure? infrastructure;
     public Fleet Fleet { get; private set; } = null!;
     public ArFleetClient Client { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        infrastructure = await Infrastructure.StartAsync();
-        Fleet = await Fleet.StartAsync(infrastructure, new Dictionary<string, string>
+        Fleet = await Fleet.StartWithInfrastructureAsync(new Dictionary<string, string>
         {
             ["Webhooks__PollInterval"] = "00:00:00.100",
             ["Webhooks__RetrySchedule__0"] = "00:00:00.500",
@@ -28,7 +26,6 @@ public sealed class FleetFixture : IAsyncLifetime
     {
         Client?.Dispose();
         if (Fleet is not null) await Fleet.DisposeAsync();
-        if (infrastructure is not null) await infrastructure.DisposeAsync();
     }
 }
 

@@ -1,6 +1,3 @@
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json.Nodes;
 using ArFleet.Contracts;
 using ArFleet.Testing;
@@ -17,24 +14,14 @@ public sealed class PoisonMessageTests(FleetFixture fixture)
     public async Task An_impossible_reward_request_goes_to_the_error_queue_with_its_reason_and_issuing_goes_on()
     {
         var fleet = fixture.Fleet;
-        var uri = new Uri(fleet.RabbitMqUrlForVirtualHost());
         var resolved = new TaskCompletionSource<ScanResolved>(TaskCreationOptions.RunContinuationsAsynchronously);
         var goodScan = Guid.NewGuid();
-        var bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
+        // Listens like another service would, on a temporary queue of its own.
+        var bus = await fleet.StartBusAsync(cfg => cfg.ReceiveEndpoint(e => e.Handler<ScanResolved>(context =>
         {
-            cfg.Host(uri.Host, (ushort)uri.Port, fleet.VirtualHost, h =>
-            {
-                h.Username("guest");
-                h.Password("guest");
-            });
-            // Listens like another service would, on a temporary queue of its own.
-            cfg.ReceiveEndpoint(e => e.Handler<ScanResolved>(context =>
-            {
-                if (context.Message.ScanId == goodScan) resolved.TrySetResult(context.Message);
-                return Task.CompletedTask;
-            }));
-        });
-        await bus.StartAsync();
+            if (context.Message.ScanId == goodScan) resolved.TrySetResult(context.Message);
+            return Task.CompletedTask;
+        })));
         try
         {
             var poisonScan = Guid.NewGuid();
@@ -64,22 +51,10 @@ public sealed class PoisonMessageTests(FleetFixture fixture)
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (true)
         {
-            var messages = await GetMessagesAsync(fleet, queue, 1);
+            var messages = await fleet.PeekMessagesAsync(queue, 1);
             if (messages.Count > 0) return messages[0]!.AsObject();
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"Nothing arrived in {queue}");
             await Task.Delay(250);
         }
-    }
-
-    /// <summary>Reads messages through the management API without consuming them.</summary>
-    private static async Task<JsonArray> GetMessagesAsync(Fleet fleet, string queue, int count)
-    {
-        using var http = new HttpClient { BaseAddress = new Uri(fleet.Infrastructure.RabbitMqManagementUrl.TrimEnd('/') + "/api/") };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("guest:guest")));
-        using var response = await http.PostAsJsonAsync($"queues/{Uri.EscapeDataString(fleet.VirtualHost)}/{queue}/get",
-            new { count, ackmode = "ack_requeue_true", encoding = "auto" });
-        if (response.StatusCode == System.Net.HttpStatusCode.NotFound) return [];
-        response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<JsonArray>())!;
     }
 }

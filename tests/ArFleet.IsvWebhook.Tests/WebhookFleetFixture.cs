@@ -12,15 +12,13 @@ public sealed class WebhookFleetFixture : IAsyncLifetime
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(3);
     public static readonly TimeSpan DisableAfter = TimeSpan.FromSeconds(8);
 
-    private Infrastructure? infrastructure;
     private IBusControl? bus;
     public Fleet Fleet { get; private set; } = null!;
     public ArFleetClient Client { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        infrastructure = await Infrastructure.StartAsync();
-        Fleet = await Fleet.StartAsync(infrastructure, new Dictionary<string, string>
+        Fleet = await Fleet.StartWithInfrastructureAsync(new Dictionary<string, string>
         {
             ["Webhooks__PollInterval"] = "00:00:00.100",
             ["Webhooks__RetrySchedule__0"] = "00:00:00.500",
@@ -38,14 +36,7 @@ public sealed class WebhookFleetFixture : IAsyncLifetime
         });
         Client = new ArFleetClient(Fleet);
 
-        var rabbit = new Uri(Fleet.RabbitMqUrlForVirtualHost());
-        var credentials = rabbit.UserInfo.Split(':', 2);
-        bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(rabbit.Host, (ushort)rabbit.Port, Fleet.VirtualHost, h =>
-        {
-            h.Username(credentials.Length == 2 ? Uri.UnescapeDataString(credentials[0]) : "guest");
-            h.Password(credentials.Length == 2 ? Uri.UnescapeDataString(credentials[1]) : "guest");
-        }));
-        await bus.StartAsync();
+        bus = await Fleet.StartBusAsync();
     }
 
     /// <summary>Publishes a resolved scan of the brand, as campaign-rules or voucher-issuance would; returns its scan id.</summary>
@@ -62,7 +53,6 @@ public sealed class WebhookFleetFixture : IAsyncLifetime
         if (bus is not null) await bus.StopAsync();
         Client?.Dispose();
         if (Fleet is not null) await Fleet.DisposeAsync();
-        if (infrastructure is not null) await infrastructure.DisposeAsync();
     }
 }
 

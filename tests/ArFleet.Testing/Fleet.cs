@@ -5,6 +5,7 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Reflection;
 using System.Text;
+using MassTransit;
 using Npgsql;
 
 namespace ArFleet.Testing;
@@ -33,6 +34,43 @@ public sealed class Fleet : IAsyncDisposable
     {
         var builder = new UriBuilder(Infrastructure.RabbitMqUrl) { Path = "/" + Uri.EscapeDataString(VirtualHost) };
         return builder.Uri.ToString();
+    }
+
+    private bool ownsInfrastructure;
+
+    /// <summary>Finds or starts the servers (Infrastructure.StartAsync), then the fleet; disposing it releases both.</summary>
+    public static async Task<Fleet> StartWithInfrastructureAsync(IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var infrastructure = await Infrastructure.StartAsync();
+        try
+        {
+            var fleet = await StartAsync(infrastructure, settings);
+            fleet.ownsInfrastructure = true;
+            return fleet;
+        }
+        catch
+        {
+            await infrastructure.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>A started bus on the fleet's vhost, to publish or consume events as another service would.</summary>
+    public async Task<IBusControl> StartBusAsync(Action<IRabbitMqBusFactoryConfigurator>? configure = null)
+    {
+        var rabbit = new Uri(RabbitMqUrlForVirtualHost());
+        var (user, password) = Credentials(Infrastructure);
+        var bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
+        {
+            cfg.Host(rabbit.Host, (ushort)rabbit.Port, VirtualHost, h =>
+            {
+                h.Username(user);
+                h.Password(password);
+            });
+            configure?.Invoke(cfg);
+        });
+        await bus.StartAsync();
+        return bus;
     }
 
     /// <param name="settings">Extra configuration for every service (environment-variable form, e.g. Webhooks__PollInterval).</param>
@@ -96,6 +134,7 @@ public sealed class Fleet : IAsyncDisposable
         {
             Console.Error.WriteLine($"Cleaning up test fleet {RunId} failed: {e.Message}");
         }
+        if (ownsInfrastructure) await Infrastructure.DisposeAsync();
     }
 
     private static (string User, string Password) Credentials(Infrastructure infrastructure)
@@ -104,7 +143,17 @@ public sealed class Fleet : IAsyncDisposable
         return userInfo.Length == 2 ? (Uri.UnescapeDataString(userInfo[0]), Uri.UnescapeDataString(userInfo[1])) : ("guest", "guest");
     }
 
-    private static async Task RabbitMqManagement(Infrastructure infrastructure, HttpMethod method, string path, string? json)
+    /// <summary>Messages waiting in one of the fleet's queues, read through the management API and left in place;
+    /// empty when the queue does not exist.</summary>
+    public async Task<System.Text.Json.Nodes.JsonArray> PeekMessagesAsync(string queue, int count)
+    {
+        var body = await RabbitMqManagement(Infrastructure, HttpMethod.Post, $"queues/{Uri.EscapeDataString(VirtualHost)}/{queue}/get",
+            $$"""{"count":{{count}},"ackmode":"ack_requeue_true","encoding":"auto"}""");
+        return body.Length == 0 ? [] : System.Text.Json.Nodes.JsonNode.Parse(body)!.AsArray();
+    }
+
+    /// <summary>Calls the RabbitMQ management API; a 404 answers an empty body.</summary>
+    private static async Task<string> RabbitMqManagement(Infrastructure infrastructure, HttpMethod method, string path, string? json)
     {
         using var http = new HttpClient { BaseAddress = new Uri(infrastructure.RabbitMqManagementUrl.TrimEnd('/') + "/api/") };
         var (user, password) = Credentials(infrastructure);
@@ -112,8 +161,11 @@ public sealed class Fleet : IAsyncDisposable
         using var request = new HttpRequestMessage(method, path);
         if (json is not null) request.Content = new StringContent(json, Encoding.UTF8, "application/json");
         using var response = await http.SendAsync(request);
-        if (!response.IsSuccessStatusCode && response.StatusCode != HttpStatusCode.NotFound)
-            throw new InvalidOperationException($"RabbitMQ management {method} {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        if (response.StatusCode == HttpStatusCode.NotFound) return "";
+        var text = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode)
+            throw new InvalidOperationException($"RabbitMQ management {method} {path}: {(int)response.StatusCode} {text}");
+        return text;
     }
 
     public static int FreePort()
