@@ -79,8 +79,6 @@ public static class ApiKeyAuthentication
 
     public static Guid TenantId(this ClaimsPrincipal user) => Guid.Parse(user.FindFirstValue(TenantIdClaim)!);
 
-    public static string TenantKind(this ClaimsPrincipal user) => user.FindFirstValue(KindClaim)!;
-
     /// <summary>Keys are high-entropy random strings, so a fast hash is enough to store them safely.</summary>
     public static byte[] HashKey(string apiKey) => SHA256.HashData(Encoding.UTF8.GetBytes(apiKey));
 
