@@ -106,7 +106,7 @@ public static class CampaignEndpoints
             r.Reward!, r.Limits ?? new LimitsSpec(0, 0, 0), r.GeoFence, r.Action, createdAt, r.WinProbability ?? 1, r.TimeZone ?? "UTC");
 
     private static async Task<CampaignView> ViewAsync(Campaign c, CampaignStore store, CancellationToken ct) =>
-        View(c, await store.IssuedCountAsync(c.CampaignId, ct));
+        View(c, (await store.IssuedCountsAsync([c.CampaignId], ct)).GetValueOrDefault(c.CampaignId));
 
     private static CampaignView View(Campaign c, long issued)
     {

@@ -122,13 +122,6 @@ public sealed class CampaignStore(NpgsqlDataSource db)
         return names;
     }
 
-    public async Task<long> IssuedCountAsync(Guid campaignId, CancellationToken cancellationToken)
-    {
-        await using var command = db.CreateCommand("SELECT count(*) FROM issued_rewards WHERE campaign_id = $1");
-        command.Parameters.AddWithValue(campaignId);
-        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
-    }
-
     public async Task<Dictionary<Guid, long>> IssuedCountsAsync(Guid[] campaignIds, CancellationToken cancellationToken)
     {
         await using var command = db.CreateCommand("SELECT campaign_id, count(*) FROM issued_rewards WHERE campaign_id = ANY($1) GROUP BY campaign_id");
