@@ -28,6 +28,8 @@ public sealed class TargetIndex(IOptions<RecognitionOptions> options) : IDisposa
     private readonly Dictionary<Guid, int> slotOf = [];
     // Deleted targets stay refused: a late TargetIndexed for one of them must not bring it back.
     private readonly HashSet<Guid> deleted = [];
+    // Deactivated targets keep their features but are not matched; an id may be here before its target is added.
+    private readonly HashSet<Guid> inactive = [];
 
     public int Count { get { gate.EnterReadLock(); try { return slotOf.Count; } finally { gate.ExitReadLock(); } } }
 
@@ -71,6 +73,14 @@ public sealed class TargetIndex(IOptions<RecognitionOptions> options) : IDisposa
         finally { gate.ExitWriteLock(); }
     }
 
+    /// <summary>Stops (false) or resumes (true) matching the target at once, whether or not it has been added yet.</summary>
+    public void SetActive(Guid targetId, bool active)
+    {
+        gate.EnterWriteLock();
+        try { if (active) inactive.Remove(targetId); else inactive.Add(targetId); }
+        finally { gate.ExitWriteLock(); }
+    }
+
     public TargetMatch? Match(ImageFeatures query) => Match(query, exclude: null);
 
     /// <summary>The best verified match, or null when no registered target is in the image.</summary>
@@ -85,7 +95,7 @@ public sealed class TargetIndex(IOptions<RecognitionOptions> options) : IDisposa
             foreach (var slot in words.Shortlist(descriptors, slots.Count, options.Candidates, options.MinVotes))
             {
                 var target = slots[slot];
-                if (target is null || target.TargetId == exclude) continue;
+                if (target is null || target.TargetId == exclude || inactive.Contains(target.TargetId)) continue;
                 var candidate = Verify(query, target, options.MinInliers);
                 if (candidate is not null && (best is null || candidate.Inliers > best.Inliers)) best = candidate;
                 // A clear geometric match among the best-voted candidates is not going to be beaten by a worse-voted one.

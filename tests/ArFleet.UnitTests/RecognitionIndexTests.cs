@@ -73,6 +73,36 @@ public class RecognitionIndexTests
     }
 
     [Fact]
+    public void A_deactivated_target_is_not_matched_until_activated_and_keeps_its_features()
+    {
+        using var index = new TargetIndex(Options);
+        var target = Register(index, 4);
+        using var scan = extractor.ExtractQuery(TestImages.CameraScan(TestImages.Target(4), 8).Jpeg);
+        Assert.Equal(target.TargetId, index.Match(scan)?.TargetId);
+
+        index.SetActive(target.TargetId, false);
+        Assert.Null(index.Match(scan));
+        Assert.True(index.Contains(target.TargetId));
+        index.SetActive(target.TargetId, true);
+        Assert.Equal(target.TargetId, index.Match(scan)?.TargetId);
+    }
+
+    [Fact]
+    public void A_target_deactivated_before_it_is_added_stays_inactive()
+    {
+        using var index = new TargetIndex(Options);
+        var features = extractor.ExtractTarget(TestImages.Target(4));
+        var target = new IndexedTarget(Guid.NewGuid(), Guid.NewGuid(), features.Width, features.Height, features.Points, features.Descriptors);
+        index.SetActive(target.TargetId, false);
+        Assert.True(index.Add(target));
+        using var scan = extractor.ExtractQuery(TestImages.CameraScan(TestImages.Target(4), 8).Jpeg);
+        Assert.Null(index.Match(scan));
+
+        index.SetActive(target.TargetId, true);
+        Assert.Equal(target.TargetId, index.Match(scan)?.TargetId);
+    }
+
+    [Fact]
     public void A_target_nearly_identical_to_a_registered_one_is_found()
     {
         using var index = new TargetIndex(Options);
