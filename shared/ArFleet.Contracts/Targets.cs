@@ -7,9 +7,10 @@ namespace ArFleet.Contracts;
 [MessageUrn("arfleet:target-image-submitted:v1")]
 public record TargetImageSubmitted(Guid TargetId, Guid TenantId, byte[] Image, DateTimeOffset OccurredAt);
 
-/// <summary>Recognition accepted the target and stored its features; every worker loads them.</summary>
+/// <summary>Recognition accepted the target and stored its features; every worker loads them. NearDuplicateOf names
+/// one of the same brand's targets that the new one nearly duplicates (scans of either are ambiguous), if any.</summary>
 [MessageUrn("arfleet:target-indexed:v1")]
-public record TargetIndexed(Guid TargetId, Guid TenantId, int Grade, int Features, DateTimeOffset OccurredAt);
+public record TargetIndexed(Guid TargetId, Guid TenantId, int Grade, int Features, DateTimeOffset OccurredAt, Guid? NearDuplicateOf = null);
 
 /// <summary>Recognition refused the target; Reason is written for the brand.</summary>
 [MessageUrn("arfleet:target-rejected:v1")]
@@ -18,3 +19,11 @@ public record TargetRejected(Guid TargetId, Guid TenantId, int Grade, string Rea
 /// <summary>The brand deleted the target: every worker drops it from its index and stops matching it at once.</summary>
 [MessageUrn("arfleet:target-deleted:v1")]
 public record TargetDeleted(Guid TargetId, Guid TenantId, DateTimeOffset OccurredAt);
+
+/// <summary>The brand deactivated the target: every worker stops matching it at once but keeps its features.</summary>
+[MessageUrn("arfleet:target-deactivated:v1")]
+public record TargetDeactivated(Guid TargetId, Guid TenantId, DateTimeOffset OccurredAt);
+
+/// <summary>The brand activated a deactivated target again: every worker matches it again at once.</summary>
+[MessageUrn("arfleet:target-activated:v1")]
+public record TargetActivated(Guid TargetId, Guid TenantId, DateTimeOffset OccurredAt);
