@@ -32,6 +32,13 @@ public static class RecognitionRegistration
             e.InstanceId = instance;
             e.Temporary = true;
         });
+        x.AddConsumer<TargetActivityConsumer>().Endpoint(e =>
+        {
+            e.InstanceId = instance;
+            e.Temporary = true;
+            e.ConcurrentMessageLimit = 1;
+        });
+        x.AddConsumer<TargetActivityStoreConsumer>();
     }
 }
 

@@ -30,13 +30,18 @@ public sealed class TargetImageSubmittedConsumer(
                 await context.Publish(new TargetRejected(message.TargetId, message.TenantId, grade.Value, grade.RejectionReason, DateTimeOffset.UtcNow));
                 return;
             }
-            // Two nearly identical targets make scans of either ambiguous: say so, but within the brand's own targets only.
+            // Two nearly identical targets make scans of either ambiguous: the brand is told, but only of its own
+            // targets (another brand's target id must never leak). The new target is accepted all the same.
+            Guid? nearDuplicateOf = null;
             if (index.Match(features, exclude: message.TargetId) is { } twin && twin.TenantId == message.TenantId && twin.InlierRatio >= 0.5)
-                logger.LogWarning("Target {TargetId} is nearly identical to target {OtherTargetId} ({Inliers} matching features)",
+            {
+                nearDuplicateOf = twin.TargetId;
+                logger.LogInformation("Target {TargetId} is nearly identical to target {OtherTargetId} ({Inliers} matching features)",
                     message.TargetId, twin.TargetId, twin.Inliers);
+            }
             var target = new IndexedTarget(message.TargetId, message.TenantId, features.Width, features.Height, features.Points, features.Descriptors);
             await store.SaveAsync(target, grade.Value, context.CancellationToken);
-            await context.Publish(new TargetIndexed(message.TargetId, message.TenantId, grade.Value, features.Count, DateTimeOffset.UtcNow));
+            await context.Publish(new TargetIndexed(message.TargetId, message.TenantId, grade.Value, features.Count, DateTimeOffset.UtcNow, nearDuplicateOf));
         }
     }
 }
@@ -62,4 +67,32 @@ public sealed class TargetDeletedConsumer(TargetFeatureStore store, TargetIndex 
         index.Remove(context.Message.TargetId);
         await store.DeleteAsync(context.Message.TargetId, context.CancellationToken);
     }
+}
+
+/// <summary>Runs on every worker (a temporary queue each, one message at a time so a quick deactivate-activate keeps
+/// its order): the target stops or resumes being matched at once; its features stay in the index.</summary>
+public sealed class TargetActivityConsumer(TargetIndex index) : IConsumer<TargetDeactivated>, IConsumer<TargetActivated>
+{
+    public Task Consume(ConsumeContext<TargetDeactivated> context)
+    {
+        index.SetActive(context.Message.TargetId, false);
+        return Task.CompletedTask;
+    }
+
+    public Task Consume(ConsumeContext<TargetActivated> context)
+    {
+        index.SetActive(context.Message.TargetId, true);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>Records (de)activations in the store once, from a durable queue, so a worker that starts later loads the
+/// target in its latest state even if no worker was running when the brand changed it.</summary>
+public sealed class TargetActivityStoreConsumer(TargetFeatureStore store) : IConsumer<TargetDeactivated>, IConsumer<TargetActivated>
+{
+    public Task Consume(ConsumeContext<TargetDeactivated> context) =>
+        store.SetActiveAsync(context.Message.TargetId, false, context.Message.OccurredAt, context.CancellationToken);
+
+    public Task Consume(ConsumeContext<TargetActivated> context) =>
+        store.SetActiveAsync(context.Message.TargetId, true, context.Message.OccurredAt, context.CancellationToken);
 }

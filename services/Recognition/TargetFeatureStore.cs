@@ -29,6 +29,17 @@ public sealed class TargetFeatureStore(NpgsqlDataSource db)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>Records the brand's (de)activation unless a later change was recorded already.</summary>
+    public async Task SetActiveAsync(Guid targetId, bool active, DateTimeOffset changedAt, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand(
+            "UPDATE target_features SET active = $2, active_changed_at = $3 WHERE target_id = $1 AND active_changed_at < $3");
+        command.Parameters.AddWithValue(targetId);
+        command.Parameters.AddWithValue(active);
+        command.Parameters.AddWithValue(changedAt);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     public async Task<IndexedTarget?> GetAsync(Guid targetId, CancellationToken cancellationToken)
     {
         await using var command = db.CreateCommand($"SELECT {Columns} FROM target_features WHERE target_id = $1");
@@ -37,11 +48,12 @@ public sealed class TargetFeatureStore(NpgsqlDataSource db)
         return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
     }
 
-    public async IAsyncEnumerable<IndexedTarget> AllAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<(IndexedTarget Target, bool Active)> AllAsync(
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand($"SELECT {Columns} FROM target_features");
+        await using var command = db.CreateCommand($"SELECT {Columns}, active FROM target_features");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken)) yield return Read(reader);
+        while (await reader.ReadAsync(cancellationToken)) yield return (Read(reader), reader.GetBoolean(6));
     }
 
     private const string Columns = "target_id, tenant_id, width, height, keypoints, descriptors";
@@ -62,8 +74,11 @@ public sealed class TargetIndexLoader(TargetFeatureStore store, TargetIndex inde
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var started = System.Diagnostics.Stopwatch.StartNew();
-        await foreach (var target in store.AllAsync(cancellationToken))
+        await foreach (var (target, active) in store.AllAsync(cancellationToken))
+        {
+            if (!active) index.SetActive(target.TargetId, false);
             if (!index.Add(target)) target.Descriptors.Dispose();
+        }
         logger.LogInformation("Loaded {Targets} targets into the index in {Elapsed} ms", index.Count, started.ElapsedMilliseconds);
     }
 
