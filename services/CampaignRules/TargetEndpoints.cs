@@ -57,5 +57,33 @@ public static class TargetEndpoints
 
         targets.MapGet("/{targetId:guid}", async (Guid targetId, HttpContext http, TargetStore store, CancellationToken ct) =>
             await store.GetAsync(http.User.TenantId(), targetId, ct) is { } target ? Results.Ok(target) : Problems.NotFound("Target"));
+
+        MapActivation(targets, "deactivate", TargetStatus.Active, TargetStatus.Inactive, "Only an active target can be deactivated");
+        MapActivation(targets, "activate", TargetStatus.Inactive, TargetStatus.Active, "Only an inactive target can be activated");
     }
+
+    /// <summary>Deactivating keeps the target (and its features in recognition) but stops recognising it; activating
+    /// undoes that. Every recognition worker hears of it through TargetDeactivated / TargetActivated.</summary>
+    private static void MapActivation(RouteGroupBuilder targets, string verb, string from, string to, string conflict) =>
+        targets.MapPost($"/{{targetId:guid}}/{verb}", async (Guid targetId, HttpContext http, TargetStore store, IPublishEndpoint publish,
+            CancellationToken ct) =>
+        {
+            var tenantId = http.User.TenantId();
+            var existing = await store.GetAsync(tenantId, targetId, ct);
+            if (existing is null) return Problems.NotFound("Target");
+            if (!await store.TransitionAsync(tenantId, targetId, from, to, ct)) return Problems.Conflict(conflict, $"It is {existing.Status}.");
+            try
+            {
+                var now = DateTimeOffset.UtcNow;
+                if (to == TargetStatus.Inactive) await publish.Publish(new TargetDeactivated(targetId, tenantId, now), ct);
+                else await publish.Publish(new TargetActivated(targetId, tenantId, now), ct);
+            }
+            catch (Exception) when (!ct.IsCancellationRequested)
+            {
+                // Recognition would never hear of the change: take it back so that the brand's retry can make it.
+                await store.TransitionAsync(tenantId, targetId, to, from, CancellationToken.None);
+                return Problems.Unavailable($"The target could not be {verb}d; try again");
+            }
+            return await store.GetAsync(tenantId, targetId, ct) is { } target ? Results.Ok(target) : Problems.NotFound("Target");
+        });
 }

@@ -7,14 +7,17 @@ public static class TargetStatus
     public const string Pending = "pending";
     public const string Active = "active";
     public const string Rejected = "rejected";
+    /// <summary>Deactivated by the brand: graded and kept, but not recognised until activated again.</summary>
+    public const string Inactive = "inactive";
     public const string Deleted = "deleted";
 }
 
-public record TargetView(Guid TargetId, string Name, string Status, int? Grade, string? Reason, DateTimeOffset CreatedAt);
+/// <summary>NearDuplicateOf: one of the brand's own targets that this one nearly duplicates (null when none).</summary>
+public record TargetView(Guid TargetId, string Name, string Status, int? Grade, string? Reason, DateTimeOffset CreatedAt, Guid? NearDuplicateOf);
 
 public sealed class TargetStore(NpgsqlDataSource db)
 {
-    private const string Columns = "id, name, status, grade, reason, created_at";
+    private const string Columns = "id, name, status, grade, reason, created_at, near_duplicate_of";
 
     public async Task CreateAsync(Guid targetId, Guid tenantId, string name, CancellationToken cancellationToken)
     {
@@ -40,6 +43,17 @@ public sealed class TargetStore(NpgsqlDataSource db)
         await using var command = db.CreateCommand("UPDATE targets SET status = 'deleted' WHERE id = $1 AND tenant_id = $2 AND status <> 'deleted'");
         command.Parameters.AddWithValue(targetId);
         command.Parameters.AddWithValue(tenantId);
+        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+    }
+
+    /// <summary>Moves the tenant's target from one status to another; false if it is not there in that status.</summary>
+    public async Task<bool> TransitionAsync(Guid tenantId, Guid targetId, string from, string to, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand("UPDATE targets SET status = $4 WHERE id = $1 AND tenant_id = $2 AND status = $3");
+        command.Parameters.AddWithValue(targetId);
+        command.Parameters.AddWithValue(tenantId);
+        command.Parameters.AddWithValue(from);
+        command.Parameters.AddWithValue(to);
         return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
     }
 
@@ -74,17 +88,22 @@ public sealed class TargetStore(NpgsqlDataSource db)
         return statuses;
     }
 
-    public async Task SetGradeAsync(Guid targetId, string status, int grade, string? reason, CancellationToken cancellationToken)
+    /// <summary>Records recognition's grade. Only a pending target takes it: a redelivered grade must not undo a
+    /// deactivation or a deletion that came after it.</summary>
+    public async Task SetGradeAsync(Guid targetId, string status, int grade, string? reason, Guid? nearDuplicateOf, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand("UPDATE targets SET status = $2, grade = $3, reason = $4 WHERE id = $1 AND status <> 'deleted'");
+        await using var command = db.CreateCommand(
+            "UPDATE targets SET status = $2, grade = $3, reason = $4, near_duplicate_of = $5 WHERE id = $1 AND status = 'pending'");
         command.Parameters.AddWithValue(targetId);
         command.Parameters.AddWithValue(status);
         command.Parameters.AddWithValue(grade);
         command.Parameters.AddWithValue((object?)reason ?? DBNull.Value);
+        command.Parameters.AddWithValue((object?)nearDuplicateOf ?? DBNull.Value);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private static TargetView Read(NpgsqlDataReader r) => new(
         r.GetGuid(0), r.GetString(1), r.GetString(2),
-        r.IsDBNull(3) ? null : r.GetInt32(3), r.IsDBNull(4) ? null : r.GetString(4), r.GetFieldValue<DateTimeOffset>(5));
+        r.IsDBNull(3) ? null : r.GetInt32(3), r.IsDBNull(4) ? null : r.GetString(4), r.GetFieldValue<DateTimeOffset>(5),
+        r.IsDBNull(6) ? null : r.GetGuid(6));
 }
