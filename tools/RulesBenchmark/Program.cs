@@ -29,7 +29,7 @@ try
     {
         targetIds[i] = Guid.CreateVersion7();
         await targets.CreateAsync(targetIds[i], brand, $"t{i}", default);
-        await targets.SetGradeAsync(targetIds[i], TargetStatus.Active, 4, null, default);
+        await targets.SetGradeAsync(targetIds[i], TargetStatus.Active, 4, null, null, default);
     }
     var now = DateTimeOffset.UtcNow;
     var random = new Random(1);
