@@ -37,6 +37,8 @@ public sealed class TenantIsolationTests(FleetFixture fixture)
         {
             (HttpMethod.Get, Fleet.Campaigns, $"/v1/targets/{targetId}", null),
             (HttpMethod.Delete, Fleet.Campaigns, $"/v1/targets/{targetId}", null),
+            (HttpMethod.Post, Fleet.Campaigns, $"/v1/targets/{targetId}/deactivate", null),
+            (HttpMethod.Post, Fleet.Campaigns, $"/v1/targets/{targetId}/activate", null),
             (HttpMethod.Get, Fleet.Campaigns, $"/v1/campaigns/{campaignId}", null),
             (HttpMethod.Put, Fleet.Campaigns, $"/v1/campaigns/{campaignId}", ArFleetClient.VoucherCampaign(targetId)),
             (HttpMethod.Post, Fleet.Campaigns, $"/v1/campaigns/{campaignId}/pause", null),

@@ -1,0 +1,134 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using ArFleet.Testing;
+using Npgsql;
+
+namespace ArFleet.EndToEndTests;
+
+/// <summary>A target's life after grading: near duplicates are reported to their brand, and deactivating or
+/// activating a target reaches recognition at once.</summary>
+[Collection(FleetCollection.Name)]
+public sealed class TargetLifecycleTests(FleetFixture fixture)
+{
+    private Fleet Fleet => fixture.Fleet;
+    private ArFleetClient Client => fixture.Client;
+
+    [Fact]
+    public async Task A_near_duplicate_of_the_brands_own_target_is_accepted_and_names_it_but_another_brands_copy_names_nothing()
+    {
+        var brand = await Client.CreateTenantAsync("Poster brand", "brand");
+        var otherBrand = await Client.CreateTenantAsync("Copycat brand", "brand");
+        var image = TestImages.Target(seed: 41);
+
+        var firstId = await Client.UploadTargetAsync(brand.ApiKey, "poster", image);
+        var first = await Client.WaitForTargetGradeAsync(brand.ApiKey, firstId);
+        Assert.Equal("active", (string?)first["status"]);
+        Assert.Null(first["nearDuplicateOf"]);
+
+        var secondId = await Client.UploadTargetAsync(brand.ApiKey, "the same poster again", image);
+        var second = await Client.WaitForTargetGradeAsync(brand.ApiKey, secondId);
+        Assert.Equal("active", (string?)second["status"]);
+        Assert.Equal(firstId.ToString(), (string?)second["nearDuplicateOf"]);
+        var listed = (await (await Client.SendAsync(HttpMethod.Get, Fleet.Campaigns, "/v1/targets", brand.ApiKey)).Content.ReadFromJsonAsync<JsonArray>())!;
+        Assert.Equal(firstId.ToString(), (string?)listed.Single(t => (string?)t!["targetId"] == secondId.ToString())!["nearDuplicateOf"]);
+
+        // The same image under another brand is its own target: nothing of the first brand's is named.
+        var copyId = await Client.UploadTargetAsync(otherBrand.ApiKey, "a copy", image);
+        var copy = await Client.WaitForTargetGradeAsync(otherBrand.ApiKey, copyId);
+        Assert.Equal("active", (string?)copy["status"]);
+        Assert.Null(copy["nearDuplicateOf"]);
+        using var otherList = await Client.SendAsync(HttpMethod.Get, Fleet.Campaigns, "/v1/targets", otherBrand.ApiKey);
+        var otherText = await otherList.Content.ReadAsStringAsync();
+        Assert.DoesNotContain(firstId.ToString(), otherText);
+        Assert.DoesNotContain(secondId.ToString(), otherText);
+    }
+
+    [Fact]
+    public async Task A_deactivated_target_is_not_recognised_until_it_is_activated_again()
+    {
+        var brand = await Client.CreateTenantAsync("Brand", "brand");
+        var app = await Client.CreateTenantAsync("App", "app");
+        var (targetId, image) = await Client.CreateActiveTargetAsync(brand.ApiKey, seed: 42);
+        await Client.CreateCampaignAsync(brand.ApiKey, ArFleetClient.VoucherCampaign(targetId));
+        var scans = 0;
+        Assert.Equal("rewarded", await ScanOutcomeAsync(app.ApiKey, image, scans++));
+
+        var deactivated = await Transition(brand.ApiKey, targetId, "deactivate", HttpStatusCode.OK);
+        Assert.Equal("inactive", (string?)deactivated["status"]);
+        Assert.Equal("inactive", (string?)(await Client.GetJsonAsync(Fleet.Campaigns, $"/v1/targets/{targetId}", brand.ApiKey))["status"]);
+        // The event reaches every worker's index; recognition then finds nothing in the photo.
+        Assert.Equal("unrecognized", await ScanUntilAsync(app.ApiKey, image, () => scans++, "unrecognized"));
+        Assert.Equal("unrecognized", await ScanOutcomeAsync(app.ApiKey, image, scans++));
+        // Stored for workers that start later.
+        Assert.False(await WaitForStoredActiveAsync(targetId, false));
+        await Transition(brand.ApiKey, targetId, "deactivate", HttpStatusCode.Conflict);
+
+        var activated = await Transition(brand.ApiKey, targetId, "activate", HttpStatusCode.OK);
+        Assert.Equal("active", (string?)activated["status"]);
+        Assert.Equal("rewarded", await ScanUntilAsync(app.ApiKey, image, () => scans++, "rewarded"));
+        Assert.True(await WaitForStoredActiveAsync(targetId, true));
+        await Transition(brand.ApiKey, targetId, "activate", HttpStatusCode.Conflict);
+    }
+
+    [Fact]
+    public async Task Only_the_owner_can_deactivate_a_target_and_only_an_active_one()
+    {
+        var brand = await Client.CreateTenantAsync("Brand", "brand");
+        var otherBrand = await Client.CreateTenantAsync("Other brand", "brand");
+        var (targetId, _) = await Client.CreateActiveTargetAsync(brand.ApiKey, seed: 43);
+
+        await Transition(otherBrand.ApiKey, targetId, "deactivate", HttpStatusCode.NotFound);
+        await Transition(otherBrand.ApiKey, targetId, "activate", HttpStatusCode.NotFound);
+        await Transition(brand.ApiKey, Guid.NewGuid(), "deactivate", HttpStatusCode.NotFound);
+        Assert.Equal("active", (string?)(await Client.GetJsonAsync(Fleet.Campaigns, $"/v1/targets/{targetId}", brand.ApiKey))["status"]);
+
+        var plainId = await Client.UploadTargetAsync(brand.ApiKey, "plain", TestImages.Plain(400, 300));
+        Assert.Equal("rejected", (string?)(await Client.WaitForTargetGradeAsync(brand.ApiKey, plainId))["status"]);
+        await Transition(brand.ApiKey, plainId, "deactivate", HttpStatusCode.Conflict);
+        await Transition(brand.ApiKey, plainId, "activate", HttpStatusCode.Conflict);
+        Assert.Equal("rejected", (string?)(await Client.GetJsonAsync(Fleet.Campaigns, $"/v1/targets/{plainId}", brand.ApiKey))["status"]);
+    }
+
+    private async Task<string> ScanOutcomeAsync(string appKey, byte[] target, int seed)
+    {
+        using var response = await Client.SubmitScanAsync(appKey, TestImages.CameraScan(target, seed).Jpeg, $"user-{seed}", $"device-{seed}");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (string)(await response.Content.ReadFromJsonAsync<JsonObject>())!["outcome"]!;
+    }
+
+    /// <summary>Scans (a new user and photo each time) until the outcome is the expected one or 10 s have passed.</summary>
+    private async Task<string> ScanUntilAsync(string appKey, byte[] target, Func<int> nextSeed, string expected)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        string outcome;
+        do outcome = await ScanOutcomeAsync(appKey, target, nextSeed());
+        while (outcome != expected && DateTime.UtcNow < deadline);
+        return outcome;
+    }
+
+    /// <summary>The flag recognition stored for the target, once it is the expected one or after 10 s.</summary>
+    private async Task<bool> WaitForStoredActiveAsync(Guid targetId, bool expected)
+    {
+        await using var db = NpgsqlDataSource.Create(Fleet.PostgresFor("recognition"));
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            await using var command = db.CreateCommand("SELECT active FROM target_features WHERE target_id = $1");
+            command.Parameters.AddWithValue(targetId);
+            var active = (bool)(await command.ExecuteScalarAsync())!;
+            if (active == expected || DateTime.UtcNow > deadline) return active;
+            await Task.Delay(100);
+        }
+    }
+
+    private async Task<JsonObject> Transition(string key, Guid targetId, string verb, HttpStatusCode expected)
+    {
+        using var response = await Client.SendAsync(HttpMethod.Post, Fleet.Campaigns, $"/v1/targets/{targetId}/{verb}", key);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == expected, $"{verb}: {(int)response.StatusCode} {body}");
+        if (expected != HttpStatusCode.OK)
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        return JsonNode.Parse(body)!.AsObject();
+    }
+}
