@@ -27,24 +27,45 @@ public sealed class FeatureExtractor(IOptions<RecognitionOptions> options)
 
     /// <summary>Targets get a deeper pyramid than queries: a target seen at 15 % of a frame is several
     /// octaves smaller than its reference image, and only the target's pyramid can reach down that far.</summary>
-    public ImageFeatures ExtractTarget(byte[] image) =>
-        Extract(image, options.TargetMaxSide, options.TargetFeatures, options.TargetPyramidLevels);
+    public ImageFeatures ExtractTarget(byte[] image)
+    {
+        using var gray = Reduced(image, options.TargetMaxSide, out var scale);
+        return ExtractTarget(gray, scale);
+    }
 
-    public ImageFeatures ExtractQuery(byte[] image) =>
-        Extract(image, options.QueryMaxSide, options.QueryFeatures, options.QueryPyramidLevels);
+    public ImageFeatures ExtractTarget(Mat gray, double scale = 1.0) =>
+        Extract(gray, scale, options.TargetFeatures, options.TargetPyramidLevels, firstLevel: 0);
 
-    /// <summary>Decodes within the image limits (dimensions checked from the header first, so a
-    /// decompression bomb is never decoded) and extracts features at most <paramref name="maxSide"/> px a side.</summary>
-    public ImageFeatures Extract(byte[] image, int maxSide, int features, int pyramidLevels)
+    /// <summary>The query's pyramid starts above its own resolution (QueryFirstLevel upscaled levels): a
+    /// target seen small has its details a few pixels apart, and FAST finds them only once they are enlarged.</summary>
+    public ImageFeatures ExtractQuery(byte[] image)
+    {
+        using var gray = Reduced(image, options.QueryMaxSide, out var scale);
+        return ExtractQuery(gray, scale);
+    }
+
+    public ImageFeatures ExtractQuery(Mat gray, double scale = 1.0) =>
+        Extract(gray, scale, options.QueryFeatures, options.QueryPyramidLevels, options.QueryFirstLevel);
+
+    /// <summary>Decodes within the image limits (dimensions checked from the header first, so a decompression
+    /// bomb is never decoded) to grey at most <paramref name="maxSide"/> px a side; scale maps back to the original.</summary>
+    public Mat Reduced(byte[] image, int maxSide, out double scale)
     {
         if (ImageInspector.Check(image, options.ImageLimits, out _) is { } problem) throw new ImageRejectedException(problem);
         using var decoded = Decode(image);
-        var scale = Math.Min(1.0, (double)maxSide / Math.Max(decoded.Width, decoded.Height));
-        using var gray = new Mat();
+        scale = Math.Min(1.0, (double)maxSide / Math.Max(decoded.Width, decoded.Height));
+        var gray = new Mat();
         if (scale < 1.0) Cv2.Resize(decoded, gray, new Size(), scale, scale, InterpolationFlags.Area);
         else decoded.CopyTo(gray);
+        return gray;
+    }
 
-        using var orb = ORB.Create(features, nLevels: pyramidLevels);
+    /// <summary>ORB with a low FAST threshold and a small patch: printed logos are flat shapes whose few corners
+    /// are often low-contrast after a camera's blur, and a small patch keeps details near a small target's edge.</summary>
+    private ImageFeatures Extract(Mat gray, double scale, int features, int pyramidLevels, int firstLevel)
+    {
+        using var orb = ORB.Create(features, scaleFactor: 1.2f, nLevels: pyramidLevels, edgeThreshold: options.PatchSize,
+            firstLevel: firstLevel, patchSize: options.PatchSize, fastThreshold: options.FastThreshold);
         var descriptors = new Mat();
         orb.DetectAndCompute(gray, null, out var keypoints, descriptors);
         return new ImageFeatures(keypoints.Select(k => k.Pt).ToArray(), descriptors, gray.Width, gray.Height, scale);

@@ -5,16 +5,16 @@ namespace ArFleet.Recognition;
 
 /// <summary>Grades a new target; an accepted one is stored and announced so every worker indexes it.</summary>
 public sealed class TargetImageSubmittedConsumer(
-    FeatureExtractor extractor, TargetIndex index, TargetFeatureStore store, ILogger<TargetImageSubmittedConsumer> logger)
+    TargetGrader grader, TargetIndex index, TargetFeatureStore store, ILogger<TargetImageSubmittedConsumer> logger)
     : IConsumer<TargetImageSubmitted>
 {
     public async Task Consume(ConsumeContext<TargetImageSubmitted> context)
     {
         var message = context.Message;
-        ImageFeatures features;
+        GradedTarget graded;
         try
         {
-            features = extractor.ExtractTarget(message.Image);
+            graded = grader.Assess(message.Image);
         }
         catch (ImageRejectedException e)
         {
@@ -22,9 +22,9 @@ public sealed class TargetImageSubmittedConsumer(
             return;
         }
 
+        var (features, grade) = graded;
         using (features)
         {
-            var grade = TargetGrader.Assess(features);
             if (grade.RejectionReason is not null)
             {
                 await context.Publish(new TargetRejected(message.TargetId, message.TenantId, grade.Value, grade.RejectionReason, DateTimeOffset.UtcNow));

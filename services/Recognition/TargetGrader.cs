@@ -1,28 +1,142 @@
+using Microsoft.Extensions.Options;
 using OpenCvSharp;
 
 namespace ArFleet.Recognition;
 
-/// <summary>Grades a target 0–5 from how many distinctive features it has and how evenly they cover it, in the
-/// spirit of Vuforia's star rating; below <see cref="MinAcceptedGrade"/> the target is rejected with a reason a
-/// brand understands. A feature is distinctive when no other feature elsewhere in the image looks like it: the
-/// ratio test drops the others, so they cannot help recognition.</summary>
-public static class TargetGrader
+public sealed record GradedTarget(ImageFeatures Features, TargetGrader.Grade Grade);
+
+/// <summary>Grades a target 0–5 by trying it: the target is pasted into simulated scans (a textured frame, seen
+/// from 110 to 420 px wide, turned, in perspective, blurred, noisy and JPEG-compressed) and each scan goes through
+/// the query pipeline and the geometric verification a real scan gets. A target is accepted only when every
+/// simulated scan recognises it with a margin, so a grade predicts recognition rather than counting corners.
+/// Distinctive, well-spread features (no look-alike elsewhere in the image) lift an accepted grade, and say why
+/// a rejected target failed in words a brand understands.</summary>
+public sealed class TargetGrader(FeatureExtractor extractor, IOptions<RecognitionOptions> options)
 {
-    public const int MinAcceptedGrade = 2;
+    public const int MinAcceptedGrade = 3;
+    /// <summary>Longest side of the target in each simulated 640 × 480 scan: 17 % to 66 % of the frame.</summary>
+    public static readonly int[] ViewSizes = [110, 160, 260, 420];
+    /// <summary>Inliers every simulated scan needs: above the recogniser's own minimum, since real scans add
+    /// clutter, glare and worse blur than the simulation.</summary>
+    private const int ViewMargin = 5;
+    private const int FrameWidth = 640, FrameHeight = 480;
     private const int Grid = 4;
-    /// <summary>Below this a scan showing the target small or blurred keeps too few of them to verify a homography.</summary>
-    private const int MinDistinctive = 100;
     /// <summary>Hamming distance under which two ORB descriptors are taken for the same detail (of 256 bits).</summary>
     private const int LookAlike = 32;
 
-    public record Grade(int Value, string? RejectionReason, int DistinctiveFeatures);
+    public record Grade(int Value, string? RejectionReason, int DistinctiveFeatures, int[] ViewInliers);
 
-    public static Grade Assess(ImageFeatures features)
+    private readonly RecognitionOptions options = options.Value;
+
+    /// <summary>Extracts the target's features and grades them; throws ImageRejectedException for an image that
+    /// cannot be decoded within the limits. The caller owns the features.</summary>
+    public GradedTarget Assess(byte[] image)
+    {
+        using var gray = extractor.Reduced(image, options.TargetMaxSide, out var scale);
+        var features = extractor.ExtractTarget(gray, scale);
+        return new GradedTarget(features, Assess(gray, features));
+    }
+
+    public Grade Assess(Mat gray, ImageFeatures features)
     {
         if (Math.Min(features.OriginalWidth, features.OriginalHeight) < 64)
-            return new Grade(0, "The image is too small: use at least 64 px on the short side (320 px or more works best).", 0);
+            return new Grade(0, "The image is too small: use at least 64 px on the short side (320 px or more works best).", 0, []);
 
         var distinctive = Distinctive(features);
+        var distinctiveCount = distinctive.Count(d => d);
+        var viewInliers = SimulatedScans(gray, features);
+        var needed = options.MinInliers + ViewMargin;
+        var recognised = viewInliers.Count(i => i >= options.MinInliers);
+
+        if (viewInliers.All(i => i >= needed))
+        {
+            var value = MinAcceptedGrade + (viewInliers.Min() >= 2 * needed ? 1 : 0) + (Coverage(features, distinctive) >= 0.5 ? 1 : 0);
+            return new Grade(value, null, distinctiveCount, viewInliers);
+        }
+        var rejected = Math.Min(MinAcceptedGrade - 1, recognised / 2);
+        if (features.Count >= 150 && distinctiveCount < features.Count / 3)
+            return new Grade(rejected, "Repetitive pattern: the same details repeat across the image, so one part cannot be told from another.", distinctiveCount, viewInliers);
+        if (recognised == 0 || distinctiveCount < 50)
+            return new Grade(rejected, "Too little texture: the image has too few distinctive details (corners, edges, print) to be recognised reliably.", distinctiveCount, viewInliers);
+        return new Grade(rejected,
+            $"Too few details survive when the target is seen small or at an angle: it was recognised in {recognised} of {viewInliers.Length} simulated scans. " +
+            "Bolder shapes, more contrast or more printed detail help.", distinctiveCount, viewInliers);
+    }
+
+    /// <summary>Inliers of the target in each simulated scan (0 when it was not recognised). Deterministic: the
+    /// views' angles and perspective come from the image's own features, so the same image always grades alike.</summary>
+    private int[] SimulatedScans(Mat gray, ImageFeatures features)
+    {
+        var target = new IndexedTarget(Guid.Empty, Guid.Empty, features.Width, features.Height, features.Points, features.Descriptors);
+        var random = new Random(Seed(features));
+        return ViewSizes.Select(size =>
+        {
+            using var scan = SimulatedScan(gray, size, random);
+            using var query = extractor.ExtractQuery(scan);
+            return TargetIndex.Verify(query, target, options.MinInliers)?.Inliers ?? 0;
+        }).ToArray();
+    }
+
+    /// <summary>FNV-1a over the strongest features' descriptors: stable across processes, unlike HashCode.</summary>
+    private static int Seed(ImageFeatures features)
+    {
+        var hash = 2166136261u;
+        foreach (var b in TargetIndex.DescriptorRows(features.Descriptors).AsSpan(0, Math.Min(features.Count, 8) * 32)) hash = (hash ^ b) * 16777619;
+        return (int)hash;
+    }
+
+    private static Mat SimulatedScan(Mat target, int size, Random random)
+    {
+        var frame = Background.Value.Clone();
+        var scale = (double)size / Math.Max(target.Width, target.Height);
+        double w = target.Width * scale, h = target.Height * scale;
+        var angle = (random.NextDouble() - 0.5) * Math.PI / 3; // ±30°
+        Point2f Corner(double dx, double dy)
+        {
+            dx += (random.NextDouble() - 0.5) * w * 0.16; // perspective: each corner moves up to ±8 % of the size
+            dy += (random.NextDouble() - 0.5) * h * 0.16;
+            return new((float)(FrameWidth / 2.0 + dx * Math.Cos(angle) - dy * Math.Sin(angle)),
+                (float)(FrameHeight / 2.0 + dx * Math.Sin(angle) + dy * Math.Cos(angle)));
+        }
+        Point2f[] corners = [Corner(-w / 2, -h / 2), Corner(w / 2, -h / 2), Corner(w / 2, h / 2), Corner(-w / 2, h / 2)];
+        Point2f[] source = [new(0, 0), new(target.Width, 0), new(target.Width, target.Height), new(0, target.Height)];
+        using var homography = Cv2.GetPerspectiveTransform(source, corners);
+        Cv2.WarpPerspective(target, frame, homography, frame.Size(), InterpolationFlags.Linear, BorderTypes.Transparent);
+        Cv2.GaussianBlur(frame, frame, new Size(0, 0), 1.0);
+        using var noisy = new Mat();
+        frame.ConvertTo(noisy, MatType.CV_16SC1);
+        Cv2.Add(noisy, Noise.Value, noisy);
+        noisy.ConvertTo(frame, MatType.CV_8UC1);
+        Cv2.ImEncode(".jpg", frame, out var jpeg, new ImageEncodingParam(ImwriteFlags.JpegQuality, 70));
+        frame.Dispose();
+        return Cv2.ImDecode(jpeg, ImreadModes.Grayscale);
+    }
+
+    /// <summary>A soft random texture with some edges in it, like the clutter behind a real target.</summary>
+    private static readonly Lazy<Mat> Background = new(() =>
+    {
+        var random = new Random(20261124);
+        var pixels = new byte[FrameWidth * FrameHeight];
+        random.NextBytes(pixels);
+        var frame = Mat.FromPixelData(FrameHeight, FrameWidth, MatType.CV_8UC1, pixels).Clone();
+        Cv2.GaussianBlur(frame, frame, new Size(0, 0), 6);
+        Cv2.Normalize(frame, frame, 40, 200, NormTypes.MinMax);
+        return frame;
+    });
+
+    /// <summary>Sensor noise, σ ≈ 4 grey levels: fixed, so grading stays deterministic.</summary>
+    private static readonly Lazy<Mat> Noise = new(() =>
+    {
+        var random = new Random(11);
+        var values = new short[FrameWidth * FrameHeight];
+        for (var i = 0; i < values.Length; i++)
+            values[i] = (short)Math.Round(4 * Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble()));
+        return Mat.FromPixelData(FrameHeight, FrameWidth, MatType.CV_16SC1, values).Clone();
+    });
+
+    /// <summary>Share of the image's cells (4 × 4) holding at least three distinctive features.</summary>
+    private static double Coverage(ImageFeatures features, bool[] distinctive)
+    {
         var cells = new int[Grid * Grid];
         for (var i = 0; i < features.Count; i++)
         {
@@ -32,17 +146,7 @@ public static class TargetGrader
             var cy = Math.Clamp((int)(p.Y * Grid / features.Height), 0, Grid - 1);
             cells[cy * Grid + cx]++;
         }
-        var distinctiveCount = distinctive.Count(d => d);
-        var coverage = cells.Count(c => c >= 3) / (double)cells.Length;
-        var richness = Math.Min(1.0, distinctiveCount / 300.0);
-        var value = (int)Math.Clamp(Math.Round(5 * Math.Sqrt(richness * Math.Max(coverage, 0.25))), 0, 5);
-
-        if (value >= MinAcceptedGrade && distinctiveCount >= MinDistinctive) return new Grade(value, null, distinctiveCount);
-        if (features.Count >= 150 && distinctiveCount < features.Count / 3)
-            return new Grade(value, "Repetitive pattern: the same details repeat across the image, so one part cannot be told from another.", distinctiveCount);
-        if (distinctiveCount < MinDistinctive)
-            return new Grade(value, "Too little texture: the image has too few distinctive details (corners, edges, print) to be recognised reliably.", distinctiveCount);
-        return new Grade(value, "The details are concentrated in a small part of the image; use an image with texture spread across it.", distinctiveCount);
+        return cells.Count(c => c >= 3) / (double)cells.Length;
     }
 
     /// <summary>Per feature: true unless another feature at least a few pixels away has a look-alike descriptor.</summary>

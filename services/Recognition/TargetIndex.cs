@@ -170,26 +170,35 @@ public sealed class TargetIndex(IOptions<RecognitionOptions> options) : IDisposa
 /// choice of <c>bits</c> bits of a 256-bit ORB descriptor, and every bucket lists the target features
 /// (slot and feature number) whose descriptor has that word: locality-sensitive hashing for Hamming space.
 /// A query descriptor votes once for each target with a feature that shares a word with it in any table and
-/// is within maxDistance bits of it, so chance collisions, which would otherwise outvote a small
-/// target, do not count. With 2^bits buckets a table, a bucket holds about features × targets / 2^bits
-/// entries, so voting stays cheap next to feature extraction far beyond 50,000 targets, and there is no
-/// vocabulary to train or keep in step across workers. Not thread-safe: the caller serialises writers
-/// against readers.</summary>
+/// is within maxDistance bits of it, so chance collisions, which would otherwise outvote a small target, do not
+/// count. Each entry carries a 32-bit sketch of its descriptor beside it, so most entries are judged from the
+/// bucket's own memory and only near ones fetch the whole descriptor. A vote weighs the word's rarity (idf):
+/// words that many targets share, as the edges of flat logos do, say little, and the most common ones
+/// (stop words, far above a bucket's mean length) are not read at all. A query thus reads about
+/// features × tables × (a bucket's mean length) entries, a cost that stays small next to feature extraction
+/// far beyond 50,000 targets; there is no vocabulary to train or keep in step across workers. Not thread-safe:
+/// the caller serialises writers against readers.</summary>
 public sealed class BinaryWordIndex
 {
     public const int MaxFeatures = 1 << FeatureBits;
     private const int FeatureBits = 11;
     private const int DescriptorBytes = 32;
+    /// <summary>Sketch bits that may differ for an entry to be compared in full: a pair within maxDistance of
+    /// 256 bits differs in about maxDistance / 8 of 32, and rarely in more than twice that.</summary>
+    private readonly int maxSketchDistance;
     private readonly int maxDistance;
     private readonly int tables;
     private readonly int bits;
     private readonly (int Byte, byte Mask)[][] samples;
     // Buckets are chains of fixed-size blocks in one pool rather than millions of small arrays: adding tens of
-    // millions of entries then costs no garbage collection. A block's first int links to the bucket's previous block.
+    // millions of entries then costs no garbage collection. A block's first int links to the bucket's previous
+    // block; sketches sit at the same positions in their own pool.
     private const int BlockEntries = 15;
     private const int BlockSize = BlockEntries + 1;
     private int[] pool = new int[1 << 16];
+    private uint[] sketches = new uint[1 << 16];
     private int poolUsed = BlockSize; // block 0 stands for "none"
+    private long entries;
     private readonly int[] newestBlock;
     private readonly int[] lengths;
     private readonly List<ulong[]?> descriptorsOf = [];
@@ -197,6 +206,7 @@ public sealed class BinaryWordIndex
     public BinaryWordIndex(int tables, int bits, int maxDistance)
     {
         this.maxDistance = maxDistance;
+        maxSketchDistance = Math.Max(2, maxDistance / 4);
         this.tables = tables;
         this.bits = bits;
         var random = new Random(20260101); // fixed: every worker hashes alike (not required, but reproducible)
@@ -214,28 +224,39 @@ public sealed class BinaryWordIndex
         return (table << bits) | key;
     }
 
+    /// <summary>The descriptor's first 32 bits: ORB orders its tests by how much they vary, so these are its best.</summary>
+    private static uint Sketch(ReadOnlySpan<byte> descriptor) => MemoryMarshal.Read<uint>(descriptor);
+
     public void Add(int slot, byte[] descriptors)
     {
         var count = Math.Min(descriptors.Length / DescriptorBytes, MaxFeatures);
         while (descriptorsOf.Count <= slot) descriptorsOf.Add(null);
         descriptorsOf[slot] = MemoryMarshal.Cast<byte, ulong>(descriptors.AsSpan(0, count * DescriptorBytes)).ToArray();
         for (var feature = 0; feature < count; feature++)
-            for (var t = 0; t < tables; t++)
-                Append(Bucket(t, descriptors.AsSpan(feature * DescriptorBytes, DescriptorBytes)), (slot << FeatureBits) | feature);
+        {
+            var descriptor = descriptors.AsSpan(feature * DescriptorBytes, DescriptorBytes);
+            for (var t = 0; t < tables; t++) Append(Bucket(t, descriptor), (slot << FeatureBits) | feature, Sketch(descriptor));
+        }
     }
 
-    private void Append(int bucket, int entry)
+    private void Append(int bucket, int entry, uint sketch)
     {
         var used = lengths[bucket] % BlockEntries;
         if (used == 0)
         {
-            if (poolUsed + BlockSize > pool.Length) Array.Resize(ref pool, checked(pool.Length * 2));
+            if (poolUsed + BlockSize > pool.Length)
+            {
+                Array.Resize(ref pool, checked(pool.Length * 2));
+                Array.Resize(ref sketches, pool.Length);
+            }
             pool[poolUsed] = newestBlock[bucket];
             newestBlock[bucket] = poolUsed;
             poolUsed += BlockSize;
         }
         pool[newestBlock[bucket] + 1 + used] = entry;
+        sketches[newestBlock[bucket] + 1 + used] = sketch;
         lengths[bucket]++;
+        entries++;
     }
 
     /// <summary>The bucket's blocks, oldest first, with how many entries each holds.</summary>
@@ -260,42 +281,57 @@ public sealed class BinaryWordIndex
             {
                 var bucket = Bucket(t, descriptors.AsSpan(feature * DescriptorBytes, DescriptorBytes));
                 var blocks = Blocks(bucket);
-                var kept = new List<int>(lengths[bucket]);
+                var kept = new List<(int Entry, uint Sketch)>(lengths[bucket]);
                 foreach (var (block, held) in blocks)
                     for (var i = 0; i < held; i++)
-                        if (pool[block + 1 + i] >> FeatureBits != slot) kept.Add(pool[block + 1 + i]);
+                        if (pool[block + 1 + i] >> FeatureBits != slot) kept.Add((pool[block + 1 + i], sketches[block + 1 + i]));
                 // Survivors are rewritten into the oldest blocks; the blocks left over stay unused in the pool.
-                for (var i = 0; i < kept.Count; i++) pool[blocks[i / BlockEntries].Block + 1 + i % BlockEntries] = kept[i];
+                for (var i = 0; i < kept.Count; i++)
+                {
+                    var at = blocks[i / BlockEntries].Block + 1 + i % BlockEntries;
+                    (pool[at], sketches[at]) = kept[i];
+                }
                 var needed = (kept.Count + BlockEntries - 1) / BlockEntries;
                 newestBlock[bucket] = needed == 0 ? 0 : blocks[needed - 1].Block;
+                entries -= lengths[bucket] - kept.Count;
                 lengths[bucket] = kept.Count;
             }
         descriptorsOf[slot] = null;
     }
 
-    /// <summary>The slots with the most votes, best first, at most <paramref name="count"/> and each with at
-    /// least <paramref name="minVotes"/>.</summary>
+    /// <summary>The slots with the highest idf-weighted votes, best first, at most <paramref name="count"/> and
+    /// each with at least <paramref name="minVotes"/> votes.</summary>
     public int[] Shortlist(byte[] query, int slotCount, int count, int minVotes)
     {
         var votes = ArrayPool<int>.Shared.Rent(Math.Max(1, slotCount));
+        var scores = ArrayPool<float>.Shared.Rent(Math.Max(1, slotCount));
         var lastVoter = ArrayPool<int>.Shared.Rent(Math.Max(1, slotCount));
         try
         {
             Array.Clear(votes, 0, slotCount);
+            Array.Clear(scores, 0, slotCount);
             Array.Fill(lastVoter, -1, 0, slotCount);
             var words = MemoryMarshal.Cast<byte, ulong>(query.AsSpan());
+            var targets = Math.Max(1, slotCount);
+            var meanLength = Math.Max(1.0, (double)entries / (tables << bits));
+            // A word shared by more than a few times the mean number of entries is a stop word.
+            var stopWordLength = (int)Math.Min(int.MaxValue, 16 * meanLength + 32);
             var voter = 0;
             for (var offset = 0; offset + DescriptorBytes <= query.Length; offset += DescriptorBytes, voter++)
             {
                 var q = words.Slice(offset / 8, 4);
+                var querySketch = Sketch(query.AsSpan(offset, DescriptorBytes));
                 for (var t = 0; t < tables; t++)
                 {
                     var bucket = Bucket(t, query.AsSpan(offset, DescriptorBytes));
                     var remaining = lengths[bucket];
+                    if (remaining == 0 || remaining > stopWordLength) continue;
+                    var weight = (float)Math.Log(1 + targets / (double)remaining);
                     for (int block = newestBlock[bucket], held = remaining % BlockEntries == 0 ? BlockEntries : remaining % BlockEntries;
                          remaining > 0; remaining -= held, block = pool[block], held = BlockEntries)
                     for (var i = 1; i <= held; i++)
                     {
+                        if (BitOperations.PopCount(querySketch ^ sketches[block + i]) > maxSketchDistance) continue;
                         var entry = pool[block + i];
                         var slot = entry >> FeatureBits;
                         if (lastVoter[slot] == voter) continue;
@@ -306,17 +342,18 @@ public sealed class BinaryWordIndex
                         if (distance > maxDistance) continue;
                         lastVoter[slot] = voter;
                         votes[slot]++;
+                        scores[slot] += weight;
                     }
                 }
             }
 
-            var best = new List<(int Slot, int Votes)>(count + 1);
+            var best = new List<(int Slot, float Score)>(count + 1);
             for (var slot = 0; slot < slotCount; slot++)
             {
-                var v = votes[slot];
-                if (v < minVotes || (best.Count == count && v <= best[^1].Votes)) continue;
-                var at = best.FindIndex(b => b.Votes < v);
-                best.Insert(at < 0 ? best.Count : at, (slot, v));
+                var score = scores[slot];
+                if (votes[slot] < minVotes || (best.Count == count && score <= best[^1].Score)) continue;
+                var at = best.FindIndex(b => b.Score < score);
+                best.Insert(at < 0 ? best.Count : at, (slot, score));
                 if (best.Count > count) best.RemoveAt(count);
             }
             return best.Select(b => b.Slot).ToArray();
@@ -324,6 +361,7 @@ public sealed class BinaryWordIndex
         finally
         {
             ArrayPool<int>.Shared.Return(votes);
+            ArrayPool<float>.Shared.Return(scores);
             ArrayPool<int>.Shared.Return(lastVoter);
         }
     }

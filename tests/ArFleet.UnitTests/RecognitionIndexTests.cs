@@ -10,13 +10,16 @@ public class RecognitionIndexTests
 {
     private static readonly IOptions<RecognitionOptions> Options = Microsoft.Extensions.Options.Options.Create(new RecognitionOptions());
     private readonly FeatureExtractor extractor = new(Options);
+    private readonly TargetGrader grader;
+
+    public RecognitionIndexTests() => grader = new TargetGrader(extractor, Options);
 
     private IndexedTarget Register(TargetIndex index, int seed) => TryRegister(index, seed) ?? throw new InvalidOperationException($"target {seed} was rejected");
 
     private IndexedTarget? TryRegister(TargetIndex index, int seed)
     {
-        var features = extractor.ExtractTarget(TestImages.Target(seed));
-        if (TargetGrader.Assess(features).RejectionReason is not null) return null;
+        var (features, grade) = grader.Assess(TestImages.Target(seed));
+        if (grade.RejectionReason is not null) { features.Dispose(); return null; }
         var target = new IndexedTarget(Guid.NewGuid(), Guid.NewGuid(), features.Width, features.Height, features.Points, features.Descriptors);
         Assert.True(index.Add(target));
         return target;
@@ -123,12 +126,13 @@ public class RecognitionIndexTests
 
 public class TargetGraderTests
 {
-    private readonly FeatureExtractor extractor = new(Options.Create(new RecognitionOptions()));
+    private readonly TargetGrader grader = new(new FeatureExtractor(Options.Create(new RecognitionOptions())), Options.Create(new RecognitionOptions()));
 
     private TargetGrader.Grade Grade(byte[] image)
     {
-        using var features = extractor.ExtractTarget(image);
-        return TargetGrader.Assess(features);
+        var (features, grade) = grader.Assess(image);
+        features.Dispose();
+        return grade;
     }
 
     [Fact]

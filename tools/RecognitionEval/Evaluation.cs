@@ -24,6 +24,7 @@ public static class Evaluation
         foreach (var property in typeof(RecognitionOptions).GetProperties().Where(p => p.PropertyType == typeof(int)))
             if (args.Text("Recognition:" + property.Name) is { } value) property.SetValue(options, int.Parse(value));
         var extractor = new FeatureExtractor(Options.Create(options));
+        var grader = new TargetGrader(extractor, Options.Create(options));
         using var index = new TargetIndex(Options.Create(options));
         Cv2.SetNumThreads(1); // per-query latency on one core
 
@@ -36,8 +37,7 @@ public static class Evaluation
             var name = Path.GetFileNameWithoutExtension(file);
             try
             {
-                var features = extractor.ExtractTarget(File.ReadAllBytes(file));
-                var grade = TargetGrader.Assess(features);
+                var (features, grade) = grader.Assess(File.ReadAllBytes(file));
                 if (grade.RejectionReason is not null) { features.Dispose(); graded.Add((name, null, grade.RejectionReason)); return; }
                 graded.Add((name, new IndexedTarget(IdOf(name), Guid.Empty, features.Width, features.Height, features.Points, features.Descriptors), null));
             }
@@ -99,6 +99,14 @@ public static class Evaluation
         }
         var logos = graded.Where(g => g.Name.StartsWith("logo-")).ToList();
         report["acceptedLogoShare"] = logos.Count == 0 ? null : Math.Round(logos.Count(g => g.Target is not null) / (double)logos.Count, 4);
+        // make-dataset names targets by kind (logo-, fu-, poster-): accuracy and acceptance per kind.
+        report["byKind"] = graded.Where(g => !g.Name.StartsWith("distractor-")).GroupBy(g => g.Name.Split('-')[0]).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => new
+        {
+            targets = g.Count(),
+            accepted = g.Count(t => t.Target is not null),
+            queries = results.Count(r => r.Truth.StartsWith(g.Key + "-") && acceptedNames.Contains(r.Truth)),
+            top1Accuracy = Top1(results.Where(r => r.Truth.StartsWith(g.Key + "-")).ToList(), acceptedNames),
+        });
         report["rejectionReasons"] = graded.Where(g => g.Reason is not null).GroupBy(g => g.Reason!.Split(':')[0]).ToDictionary(g => g.Key, g => g.Count());
         report["wrongTargetMatches"] = results.Count(r => r.Answer is not null && acceptedNames.Contains(r.Truth) && r.Answer != r.Truth);
         report["registrationSeconds"] = Math.Round(extractSeconds, 1);
