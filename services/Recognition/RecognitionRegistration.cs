@@ -39,6 +39,7 @@ public static class RecognitionRegistration
             e.ConcurrentMessageLimit = 1;
         });
         x.AddConsumer<TargetActivityStoreConsumer>();
+        x.AddConsumer<TargetDeletedStoreConsumer>();
     }
 }
 

@@ -58,15 +58,23 @@ public sealed class TargetIndexedConsumer(TargetFeatureStore store, TargetIndex 
     }
 }
 
-/// <summary>Runs on every worker (a temporary queue each): the deleted target is dropped from this worker's
-/// index at once and from the store, so a worker that starts later never loads it.</summary>
-public sealed class TargetDeletedConsumer(TargetFeatureStore store, TargetIndex index) : IConsumer<TargetDeleted>
+/// <summary>Runs on every worker (a temporary queue each): the deleted target is dropped from this worker's index at
+/// once (the index never takes a removed target back).</summary>
+public sealed class TargetDeletedConsumer(TargetIndex index) : IConsumer<TargetDeleted>
 {
-    public async Task Consume(ConsumeContext<TargetDeleted> context)
+    public Task Consume(ConsumeContext<TargetDeleted> context)
     {
         index.Remove(context.Message.TargetId);
-        await store.DeleteAsync(context.Message.TargetId, context.CancellationToken);
+        return Task.CompletedTask;
     }
+}
+
+/// <summary>Records deletions in the store once, from a durable queue, so a worker that starts later never loads the
+/// target, even if no worker was running when the brand deleted it.</summary>
+public sealed class TargetDeletedStoreConsumer(TargetFeatureStore store) : IConsumer<TargetDeleted>
+{
+    public Task Consume(ConsumeContext<TargetDeleted> context) =>
+        store.DeleteAsync(context.Message.TargetId, context.Message.TenantId, context.Message.OccurredAt, context.CancellationToken);
 }
 
 /// <summary>Runs on every worker (a temporary queue each, one message at a time so a quick deactivate-activate keeps

@@ -4,9 +4,11 @@ using OpenCvSharp;
 
 namespace ArFleet.Recognition;
 
-/// <summary>Persists accepted targets' features in recognition's own database.</summary>
+/// <summary>Persists accepted targets' features in recognition's own database. A deleted target stays as a tombstone
+/// row without features, which is never read back and which a later save cannot overwrite.</summary>
 public sealed class TargetFeatureStore(NpgsqlDataSource db)
 {
+    /// <summary>Stores the target unless it is stored already or was deleted.</summary>
     public async Task SaveAsync(IndexedTarget target, int grade, CancellationToken cancellationToken)
     {
         await using var command = db.CreateCommand(
@@ -22,10 +24,18 @@ public sealed class TargetFeatureStore(NpgsqlDataSource db)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public async Task DeleteAsync(Guid targetId, CancellationToken cancellationToken)
+    /// <summary>Drops the target's features and leaves a tombstone, also when the target is not stored (yet): both this
+    /// and SaveAsync insert on the primary key, so whichever comes second sees the other's row.</summary>
+    public async Task DeleteAsync(Guid targetId, Guid tenantId, DateTimeOffset deletedAt, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand("DELETE FROM target_features WHERE target_id = $1");
+        await using var command = db.CreateCommand(
+            "INSERT INTO target_features (target_id, tenant_id, deleted_at) VALUES ($1, $2, $3) " +
+            "ON CONFLICT (target_id) DO UPDATE SET deleted_at = EXCLUDED.deleted_at, " +
+            "width = NULL, height = NULL, grade = NULL, keypoints = NULL, descriptors = NULL " +
+            "WHERE target_features.deleted_at IS NULL");
         command.Parameters.AddWithValue(targetId);
+        command.Parameters.AddWithValue(tenantId);
+        command.Parameters.AddWithValue(deletedAt);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -42,7 +52,7 @@ public sealed class TargetFeatureStore(NpgsqlDataSource db)
 
     public async Task<IndexedTarget?> GetAsync(Guid targetId, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand($"SELECT {Columns} FROM target_features WHERE target_id = $1");
+        await using var command = db.CreateCommand($"SELECT {Columns} FROM target_features WHERE target_id = $1 AND deleted_at IS NULL");
         command.Parameters.AddWithValue(targetId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
@@ -51,7 +61,7 @@ public sealed class TargetFeatureStore(NpgsqlDataSource db)
     public async IAsyncEnumerable<(IndexedTarget Target, bool Active)> AllAsync(
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand($"SELECT {Columns}, active FROM target_features");
+        await using var command = db.CreateCommand($"SELECT {Columns}, active FROM target_features WHERE deleted_at IS NULL");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken)) yield return (Read(reader), reader.GetBoolean(6));
     }
