@@ -59,10 +59,16 @@ public sealed class TargetIndexedConsumer(TargetFeatureStore store, TargetIndex 
 }
 
 /// <summary>Runs on every worker (a temporary queue each): the deleted target is dropped from this worker's index at
-/// once (the index never takes a removed target back).</summary>
-public sealed class TargetDeletedConsumer(TargetIndex index) : IConsumer<TargetDeleted>
+/// once, and again when the store has recorded the deletion (the index never takes a removed target back).</summary>
+public sealed class TargetDeletedConsumer(TargetIndex index) : IConsumer<TargetDeleted>, IConsumer<TargetFeaturesDeleted>
 {
     public Task Consume(ConsumeContext<TargetDeleted> context)
+    {
+        index.Remove(context.Message.TargetId);
+        return Task.CompletedTask;
+    }
+
+    public Task Consume(ConsumeContext<TargetFeaturesDeleted> context)
     {
         index.Remove(context.Message.TargetId);
         return Task.CompletedTask;
@@ -70,11 +76,17 @@ public sealed class TargetDeletedConsumer(TargetIndex index) : IConsumer<TargetD
 }
 
 /// <summary>Records deletions in the store once, from a durable queue, so a worker that starts later never loads the
-/// target, even if no worker was running when the brand deleted it.</summary>
+/// target, even if no worker was running when the brand deleted it. Once stored, the deletion is announced again: a
+/// worker that started after the TargetDeleted was published never received it, and may have read the store before
+/// the tombstone was written; then its queue already exists when the announcement is published.</summary>
 public sealed class TargetDeletedStoreConsumer(TargetFeatureStore store) : IConsumer<TargetDeleted>
 {
-    public Task Consume(ConsumeContext<TargetDeleted> context) =>
-        store.DeleteAsync(context.Message.TargetId, context.Message.TenantId, context.Message.OccurredAt, context.CancellationToken);
+    public async Task Consume(ConsumeContext<TargetDeleted> context)
+    {
+        var message = context.Message;
+        await store.DeleteAsync(message.TargetId, message.TenantId, message.OccurredAt, context.CancellationToken);
+        await context.Publish(new TargetFeaturesDeleted(message.TargetId, message.TenantId, DateTimeOffset.UtcNow));
+    }
 }
 
 /// <summary>Runs on every worker (a temporary queue each, one message at a time so a quick deactivate-activate keeps
