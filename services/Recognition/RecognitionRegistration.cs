@@ -12,14 +12,21 @@ public static class RecognitionRegistration
             .AddSingleton<FeatureExtractor>()
             .AddSingleton<TargetIndex>()
             .AddSingleton<TargetFeatureStore>()
-            .AddHostedService<TargetIndexLoader>();
+            .AddSingleton<TargetIndexLoader>();
         return builder;
     }
 
     public static void AddRecognitionConsumers(this IBusRegistrationConfigurator x)
     {
-        x.AddConsumer<ScanSubmittedConsumer, ScanSubmittedConsumerDefinition>();
-        x.AddConsumer<TargetImageSubmittedConsumer>();
+        // Start-up order. The bus starts first, with every endpoint configured here but these two, so the temporary
+        // queues of target events exist before TargetIndexLoader reads the store: what is published after that read
+        // waits in them. The loader then connects these two, which use the index. It starts after the bus because
+        // AddMassTransit registers its hosted service before calling this, and WaitUntilStarted makes that one return
+        // only once the bus's endpoints are ready. The web server (health checks included) starts after both.
+        x.AddConsumer<ScanSubmittedConsumer, ScanSubmittedConsumerDefinition>().ExcludeFromConfigureEndpoints();
+        x.AddConsumer<TargetImageSubmittedConsumer>().ExcludeFromConfigureEndpoints();
+        x.Configure<MassTransitHostOptions>(o => o.WaitUntilStarted = true);
+        x.AddHostedService(sp => sp.GetRequiredService<TargetIndexLoader>());
         // Every worker keeps a full index, so each needs every TargetIndexed: a temporary queue per instance.
         var instance = Guid.NewGuid().ToString("N")[..8];
         x.AddConsumer<TargetIndexedConsumer>().Endpoint(e =>

@@ -90,19 +90,20 @@ public sealed class TargetDeletedStoreConsumer(TargetFeatureStore store) : ICons
 }
 
 /// <summary>Runs on every worker (a temporary queue each, one message at a time so a quick deactivate-activate keeps
-/// its order): the target stops or resumes being matched at once; its features stay in the index.</summary>
-public sealed class TargetActivityConsumer(TargetIndex index) : IConsumer<TargetDeactivated>, IConsumer<TargetActivated>
+/// its order): the target stops or resumes being matched at once; its features stay in the index. While the worker
+/// starts, a change waits until the stored flags are loaded, so an older stored flag never overrides it.</summary>
+public sealed class TargetActivityConsumer(TargetIndex index, TargetIndexLoader loader) : IConsumer<TargetDeactivated>, IConsumer<TargetActivated>
 {
-    public Task Consume(ConsumeContext<TargetDeactivated> context)
+    public async Task Consume(ConsumeContext<TargetDeactivated> context)
     {
+        await loader.Loaded.WaitAsync(context.CancellationToken);
         index.SetActive(context.Message.TargetId, false);
-        return Task.CompletedTask;
     }
 
-    public Task Consume(ConsumeContext<TargetActivated> context)
+    public async Task Consume(ConsumeContext<TargetActivated> context)
     {
+        await loader.Loaded.WaitAsync(context.CancellationToken);
         index.SetActive(context.Message.TargetId, true);
-        return Task.CompletedTask;
     }
 }
 

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using MassTransit;
 using Npgsql;
 using OpenCvSharp;
 
@@ -78,9 +79,19 @@ public sealed class TargetFeatureStore(NpgsqlDataSource db)
     }
 }
 
-/// <summary>Loads every stored target into this worker's index before it starts consuming scans.</summary>
-public sealed class TargetIndexLoader(TargetFeatureStore store, TargetIndex index, ILogger<TargetIndexLoader> logger) : IHostedService
+/// <summary>Fills this worker's index from the store, then connects the consumers that use the index (scans, and the
+/// grading of new targets, which looks for near duplicates), so they never see a partly loaded index.</summary>
+/// <remarks>It starts after the bus, whose temporary queues of target events then hold every event published after
+/// the store is read (see AddRecognitionConsumers).</remarks>
+public sealed class TargetIndexLoader(
+    TargetFeatureStore store, TargetIndex index, IReceiveEndpointConnector endpoints, IBusRegistrationContext registration,
+    ILogger<TargetIndexLoader> logger) : IHostedService
 {
+    private readonly TaskCompletionSource loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes once every stored target is in the index.</summary>
+    public Task Loaded => loaded.Task;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var started = System.Diagnostics.Stopwatch.StartNew();
@@ -89,7 +100,17 @@ public sealed class TargetIndexLoader(TargetFeatureStore store, TargetIndex inde
             if (!active) index.SetActive(target.TargetId, false);
             if (!index.Add(target)) target.Descriptors.Dispose();
         }
+        loaded.SetResult();
         logger.LogInformation("Loaded {Targets} targets into the index in {Elapsed} ms", index.Count, started.ElapsedMilliseconds);
+        await ConnectAsync<ScanSubmittedConsumer>(cancellationToken);
+        await ConnectAsync<TargetImageSubmittedConsumer>(cancellationToken);
+    }
+
+    private Task ConnectAsync<TConsumer>(CancellationToken cancellationToken) where TConsumer : class, IConsumer
+    {
+        var queue = registration.EndpointNameFormatter.Consumer<TConsumer>();
+        var handle = endpoints.ConnectReceiveEndpoint(queue, (context, endpoint) => endpoint.ConfigureConsumer<TConsumer>(context));
+        return handle.Ready.WaitAsync(cancellationToken);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
