@@ -79,13 +79,9 @@ public sealed class TargetFeatureStore(NpgsqlDataSource db)
     }
 }
 
-/// <summary>Fills this worker's index from the store, then connects the consumers that use the index (scans, and the
-/// grading of new targets, which looks for near duplicates), so they never see a partly loaded index.</summary>
-/// <remarks>It starts after the bus, whose temporary queues of target events then hold every event published after
-/// the store is read (see AddRecognitionConsumers).</remarks>
-public sealed class TargetIndexLoader(
-    TargetFeatureStore store, TargetIndex index, IReceiveEndpointConnector endpoints, IBusRegistrationContext registration,
-    ILogger<TargetIndexLoader> logger) : IHostedService
+/// <summary>Fills this worker's index from the store. It starts after the bus, whose temporary queues of target events
+/// then hold every event published after the store is read (see AddRecognitionConsumers).</summary>
+public sealed class TargetIndexLoader(TargetFeatureStore store, TargetIndex index, ILogger<TargetIndexLoader> logger) : IHostedService
 {
     private readonly TaskCompletionSource loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -102,6 +98,19 @@ public sealed class TargetIndexLoader(
         }
         loaded.SetResult();
         logger.LogInformation("Loaded {Targets} targets into the index in {Elapsed} ms", index.Count, started.ElapsedMilliseconds);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>Connects the consumers that use the index (scans, and the grading of new targets, which looks for near
+/// duplicates) once it is loaded, so they never see a partly loaded index.</summary>
+public sealed class IndexConsumersStarter(TargetIndexLoader loader, IReceiveEndpointConnector endpoints, IBusRegistrationContext registration)
+    : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await loader.Loaded.WaitAsync(cancellationToken);
         await ConnectAsync<ScanSubmittedConsumer>(cancellationToken);
         await ConnectAsync<TargetImageSubmittedConsumer>(cancellationToken);
     }
