@@ -58,31 +58,52 @@ public sealed class TargetIndexedConsumer(TargetFeatureStore store, TargetIndex 
     }
 }
 
-/// <summary>Runs on every worker (a temporary queue each): the deleted target is dropped from this worker's
-/// index at once and from the store, so a worker that starts later never loads it.</summary>
-public sealed class TargetDeletedConsumer(TargetFeatureStore store, TargetIndex index) : IConsumer<TargetDeleted>
+/// <summary>Runs on every worker (a temporary queue each): the deleted target is dropped from this worker's index at
+/// once, and again when the store has recorded the deletion (the index never takes a removed target back).</summary>
+public sealed class TargetDeletedConsumer(TargetIndex index) : IConsumer<TargetDeleted>, IConsumer<TargetFeaturesDeleted>
+{
+    public Task Consume(ConsumeContext<TargetDeleted> context)
+    {
+        index.Remove(context.Message.TargetId);
+        return Task.CompletedTask;
+    }
+
+    public Task Consume(ConsumeContext<TargetFeaturesDeleted> context)
+    {
+        index.Remove(context.Message.TargetId);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>Records deletions in the store once, from a durable queue, so a worker that starts later never loads the
+/// target, even if no worker was running when the brand deleted it. Once stored, the deletion is announced again: a
+/// worker that started after the TargetDeleted was published never received it, and may have read the store before
+/// the tombstone was written; then its queue already exists when the announcement is published.</summary>
+public sealed class TargetDeletedStoreConsumer(TargetFeatureStore store) : IConsumer<TargetDeleted>
 {
     public async Task Consume(ConsumeContext<TargetDeleted> context)
     {
-        index.Remove(context.Message.TargetId);
-        await store.DeleteAsync(context.Message.TargetId, context.CancellationToken);
+        var message = context.Message;
+        await store.DeleteAsync(message.TargetId, message.TenantId, message.OccurredAt, context.CancellationToken);
+        await context.Publish(new TargetFeaturesDeleted(message.TargetId, message.TenantId, DateTimeOffset.UtcNow));
     }
 }
 
 /// <summary>Runs on every worker (a temporary queue each, one message at a time so a quick deactivate-activate keeps
-/// its order): the target stops or resumes being matched at once; its features stay in the index.</summary>
-public sealed class TargetActivityConsumer(TargetIndex index) : IConsumer<TargetDeactivated>, IConsumer<TargetActivated>
+/// its order): the target stops or resumes being matched at once; its features stay in the index. While the worker
+/// starts, a change waits until the stored flags are loaded, so an older stored flag never overrides it.</summary>
+public sealed class TargetActivityConsumer(TargetIndex index, TargetIndexLoader loader) : IConsumer<TargetDeactivated>, IConsumer<TargetActivated>
 {
-    public Task Consume(ConsumeContext<TargetDeactivated> context)
+    public async Task Consume(ConsumeContext<TargetDeactivated> context)
     {
+        await loader.Loaded.WaitAsync(context.CancellationToken);
         index.SetActive(context.Message.TargetId, false);
-        return Task.CompletedTask;
     }
 
-    public Task Consume(ConsumeContext<TargetActivated> context)
+    public async Task Consume(ConsumeContext<TargetActivated> context)
     {
+        await loader.Loaded.WaitAsync(context.CancellationToken);
         index.SetActive(context.Message.TargetId, true);
-        return Task.CompletedTask;
     }
 }
 

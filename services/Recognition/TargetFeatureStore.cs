@@ -1,12 +1,15 @@
 using System.Runtime.InteropServices;
+using MassTransit;
 using Npgsql;
 using OpenCvSharp;
 
 namespace ArFleet.Recognition;
 
-/// <summary>Persists accepted targets' features in recognition's own database.</summary>
+/// <summary>Persists accepted targets' features in recognition's own database. A deleted target stays as a tombstone
+/// row without features, which is never read back and which a later save cannot overwrite.</summary>
 public sealed class TargetFeatureStore(NpgsqlDataSource db)
 {
+    /// <summary>Stores the target unless it is stored already or was deleted.</summary>
     public async Task SaveAsync(IndexedTarget target, int grade, CancellationToken cancellationToken)
     {
         await using var command = db.CreateCommand(
@@ -22,10 +25,18 @@ public sealed class TargetFeatureStore(NpgsqlDataSource db)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public async Task DeleteAsync(Guid targetId, CancellationToken cancellationToken)
+    /// <summary>Drops the target's features and leaves a tombstone, also when the target is not stored (yet): both this
+    /// and SaveAsync insert on the primary key, so whichever comes second sees the other's row.</summary>
+    public async Task DeleteAsync(Guid targetId, Guid tenantId, DateTimeOffset deletedAt, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand("DELETE FROM target_features WHERE target_id = $1");
+        await using var command = db.CreateCommand(
+            "INSERT INTO target_features (target_id, tenant_id, deleted_at) VALUES ($1, $2, $3) " +
+            "ON CONFLICT (target_id) DO UPDATE SET deleted_at = EXCLUDED.deleted_at, " +
+            "width = NULL, height = NULL, grade = NULL, keypoints = NULL, descriptors = NULL " +
+            "WHERE target_features.deleted_at IS NULL");
         command.Parameters.AddWithValue(targetId);
+        command.Parameters.AddWithValue(tenantId);
+        command.Parameters.AddWithValue(deletedAt);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -42,7 +53,7 @@ public sealed class TargetFeatureStore(NpgsqlDataSource db)
 
     public async Task<IndexedTarget?> GetAsync(Guid targetId, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand($"SELECT {Columns} FROM target_features WHERE target_id = $1");
+        await using var command = db.CreateCommand($"SELECT {Columns} FROM target_features WHERE target_id = $1 AND deleted_at IS NULL");
         command.Parameters.AddWithValue(targetId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
@@ -51,7 +62,7 @@ public sealed class TargetFeatureStore(NpgsqlDataSource db)
     public async IAsyncEnumerable<(IndexedTarget Target, bool Active)> AllAsync(
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand($"SELECT {Columns}, active FROM target_features");
+        await using var command = db.CreateCommand($"SELECT {Columns}, active FROM target_features WHERE deleted_at IS NULL");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken)) yield return (Read(reader), reader.GetBoolean(6));
     }
@@ -68,9 +79,15 @@ public sealed class TargetFeatureStore(NpgsqlDataSource db)
     }
 }
 
-/// <summary>Loads every stored target into this worker's index before it starts consuming scans.</summary>
+/// <summary>Fills this worker's index from the store. It starts after the bus, whose temporary queues of target events
+/// then hold every event published after the store is read (see AddRecognitionConsumers).</summary>
 public sealed class TargetIndexLoader(TargetFeatureStore store, TargetIndex index, ILogger<TargetIndexLoader> logger) : IHostedService
 {
+    private readonly TaskCompletionSource loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes once every stored target is in the index.</summary>
+    public Task Loaded => loaded.Task;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var started = System.Diagnostics.Stopwatch.StartNew();
@@ -79,7 +96,30 @@ public sealed class TargetIndexLoader(TargetFeatureStore store, TargetIndex inde
             if (!active) index.SetActive(target.TargetId, false);
             if (!index.Add(target)) target.Descriptors.Dispose();
         }
+        loaded.SetResult();
         logger.LogInformation("Loaded {Targets} targets into the index in {Elapsed} ms", index.Count, started.ElapsedMilliseconds);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>Connects the consumers that use the index (scans, and the grading of new targets, which looks for near
+/// duplicates) once it is loaded, so they never see a partly loaded index.</summary>
+public sealed class IndexConsumersStarter(TargetIndexLoader loader, IReceiveEndpointConnector endpoints, IBusRegistrationContext registration)
+    : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await loader.Loaded.WaitAsync(cancellationToken);
+        await ConnectAsync<ScanSubmittedConsumer>(cancellationToken);
+        await ConnectAsync<TargetImageSubmittedConsumer>(cancellationToken);
+    }
+
+    private Task ConnectAsync<TConsumer>(CancellationToken cancellationToken) where TConsumer : class, IConsumer
+    {
+        var queue = registration.EndpointNameFormatter.Consumer<TConsumer>();
+        var handle = endpoints.ConnectReceiveEndpoint(queue, (context, endpoint) => endpoint.ConfigureConsumer<TConsumer>(context));
+        return handle.Ready.WaitAsync(cancellationToken);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -20,6 +20,11 @@ public record TargetRejected(Guid TargetId, Guid TenantId, int Grade, string Rea
 [MessageUrn("arfleet:target-deleted:v1")]
 public record TargetDeleted(Guid TargetId, Guid TenantId, DateTimeOffset OccurredAt);
 
+/// <summary>Recognition has stored the deletion (its features are gone for good): every worker drops the target again,
+/// which reaches a worker that started while the TargetDeleted was still on its way to the store.</summary>
+[MessageUrn("arfleet:target-features-deleted:v1")]
+public record TargetFeaturesDeleted(Guid TargetId, Guid TenantId, DateTimeOffset OccurredAt);
+
 /// <summary>The brand deactivated the target: every worker stops matching it at once but keeps its features.</summary>
 [MessageUrn("arfleet:target-deactivated:v1")]
 public record TargetDeactivated(Guid TargetId, Guid TenantId, DateTimeOffset OccurredAt);

@@ -1,13 +1,15 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using ArFleet.Contracts;
 using ArFleet.Testing;
+using MassTransit;
 using Npgsql;
 
 namespace ArFleet.EndToEndTests;
 
-/// <summary>A target's life after grading: near duplicates are reported to their brand, and deactivating or
-/// activating a target reaches recognition at once.</summary>
+/// <summary>A target's life after grading: near duplicates are reported to their brand, deactivating or activating a
+/// target reaches recognition at once, and a deleted target never comes back.</summary>
 [Collection(FleetCollection.Name)]
 public sealed class TargetLifecycleTests(FleetFixture fixture)
 {
@@ -88,6 +90,69 @@ public sealed class TargetLifecycleTests(FleetFixture fixture)
         await Transition(brand.ApiKey, plainId, "deactivate", HttpStatusCode.Conflict);
         await Transition(brand.ApiKey, plainId, "activate", HttpStatusCode.Conflict);
         Assert.Equal("rejected", (string?)(await Client.GetJsonAsync(Fleet.Campaigns, $"/v1/targets/{plainId}", brand.ApiKey))["status"]);
+    }
+
+    [Fact]
+    public async Task A_target_deleted_while_no_recognition_worker_runs_is_not_served_by_a_worker_started_afterwards()
+    {
+        var brand = await Client.CreateTenantAsync("Brand", "brand");
+        var app = await Client.CreateTenantAsync("App", "app");
+        var (keptId, keptImage) = await Client.CreateActiveTargetAsync(brand.ApiKey, seed: 51);
+        var (deletedId, deletedImage) = await Client.CreateActiveTargetAsync(brand.ApiKey, seed: 52);
+        await Client.CreateCampaignAsync(brand.ApiKey, ArFleetClient.VoucherCampaign(keptId));
+
+        await Fleet.RestartAsync("recognition", async () =>
+        {
+            using var response = await Client.SendAsync(HttpMethod.Delete, Fleet.Campaigns, $"/v1/targets/{deletedId}", brand.ApiKey);
+            Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        });
+
+        // The new worker loaded the stored targets, but not the one deleted while no worker ran.
+        Assert.Equal("rewarded", await ScanOutcomeAsync(app.ApiKey, keptImage, 0));
+        Assert.Equal("unrecognized", await ScanOutcomeAsync(app.ApiKey, deletedImage, 1));
+    }
+
+    [Fact]
+    public async Task A_target_whose_deletion_overtakes_its_grading_is_not_stored_by_the_late_grading()
+    {
+        var targetId = Guid.NewGuid();
+        var tenantId = Guid.NewGuid();
+        var deletionStored = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var indexed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Publishes as campaign-rules would and listens on a temporary queue of its own.
+        var bus = await Fleet.StartBusAsync(cfg => cfg.ReceiveEndpoint(e =>
+        {
+            e.Handler<TargetFeaturesDeleted>(context =>
+            {
+                if (context.Message.TargetId == targetId) deletionStored.TrySetResult();
+                return Task.CompletedTask;
+            });
+            e.Handler<TargetIndexed>(context =>
+            {
+                if (context.Message.TargetId == targetId) indexed.TrySetResult();
+                return Task.CompletedTask;
+            });
+        }));
+        try
+        {
+            await bus.Publish(new TargetDeleted(targetId, tenantId, DateTimeOffset.UtcNow));
+            await deletionStored.Task.WaitAsync(TimeSpan.FromSeconds(20));
+            await bus.Publish(new TargetImageSubmitted(targetId, tenantId, TestImages.Target(seed: 53), DateTimeOffset.UtcNow));
+            // Graded and accepted, and the save has been tried before TargetIndexed is published.
+            await indexed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            await bus.StopAsync();
+        }
+
+        await using var db = NpgsqlDataSource.Create(Fleet.PostgresFor("recognition"));
+        await using var command = db.CreateCommand(
+            "SELECT count(*) FILTER (WHERE deleted_at IS NULL), count(*) FILTER (WHERE deleted_at IS NOT NULL) FROM target_features WHERE target_id = $1");
+        command.Parameters.AddWithValue(targetId);
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal((0L, 1L), (reader.GetInt64(0), reader.GetInt64(1)));
     }
 
     private async Task<string> ScanOutcomeAsync(string appKey, byte[] target, int seed)

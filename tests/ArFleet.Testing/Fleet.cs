@@ -19,7 +19,7 @@ public sealed class Fleet : IAsyncDisposable
     public required Infrastructure Infrastructure { get; init; }
     public required string RunId { get; init; }
     public required string AdminKey { get; init; }
-    public required IReadOnlyDictionary<string, ServiceProcess> Services { get; init; }
+    public IReadOnlyDictionary<string, ServiceProcess> Services => services;
     public Uri Ingest => Services["ingest"].BaseAddress;
     public Uri Campaigns => Services["campaign-rules"].BaseAddress;
     public Uri Vouchers => Services["voucher-issuance"].BaseAddress;
@@ -36,6 +36,8 @@ public sealed class Fleet : IAsyncDisposable
         return builder.Uri.ToString();
     }
 
+    private readonly Dictionary<string, ServiceProcess> services = [];
+    private readonly Dictionary<string, Dictionary<string, string>> environments = [];
     private bool ownsInfrastructure;
 
     /// <summary>Finds or starts the servers (Infrastructure.StartAsync), then the fleet; disposing it releases both.</summary>
@@ -83,8 +85,7 @@ public sealed class Fleet : IAsyncDisposable
 
         var ports = ServiceNames.ToDictionary(name => name, _ => FreePort());
         var adminKey = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
-        var services = new Dictionary<string, ServiceProcess>();
-        var fleet = new Fleet { Infrastructure = infrastructure, RunId = runId, AdminKey = adminKey, Services = services };
+        var fleet = new Fleet { Infrastructure = infrastructure, RunId = runId, AdminKey = adminKey };
         try
         {
             foreach (var name in ServiceNames)
@@ -103,9 +104,10 @@ public sealed class Fleet : IAsyncDisposable
                     ["Logging__LogLevel__Default"] = "Information",
                 };
                 foreach (var (key, value) in settings ?? new Dictionary<string, string>()) environment[key] = value;
-                services[name] = ServiceProcess.Start(name, ports[name], environment);
+                fleet.environments[name] = environment;
+                fleet.services[name] = ServiceProcess.Start(name, ports[name], environment);
             }
-            await Task.WhenAll(services.Values.Select(s => s.WaitUntilReadyAsync(TimeSpan.FromSeconds(120))));
+            await Task.WhenAll(fleet.services.Values.Select(s => s.WaitUntilReadyAsync(TimeSpan.FromSeconds(120))));
             return fleet;
         }
         catch
@@ -113,6 +115,17 @@ public sealed class Fleet : IAsyncDisposable
             await fleet.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>Stops one service's process, runs <paramref name="whileStopped"/>, then starts the service again with
+    /// the same port and settings and waits until it is ready.</summary>
+    public async Task RestartAsync(string name, Func<Task> whileStopped)
+    {
+        var stopped = services[name];
+        stopped.Dispose();
+        await whileStopped();
+        services[name] = ServiceProcess.Start(name, stopped.BaseAddress.Port, environments[name]);
+        await services[name].WaitUntilReadyAsync(TimeSpan.FromSeconds(120));
     }
 
     public async ValueTask DisposeAsync()
