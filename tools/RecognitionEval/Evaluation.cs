@@ -56,11 +56,21 @@ public static class Evaluation
         var queries = truth.Select(t => (t.Query, t.Target, Bytes: File.ReadAllBytes(Path.Combine(dataset, "queries", t.Query)))).ToList();
 
         var results = new List<(string Truth, string? Answer, double Ms)>();
+        var targetByName = accepted.ToDictionary(t => names[t.TargetId]);
+        var shortlistMisses = 0;
         foreach (var query in queries)
         {
             var clock = Stopwatch.StartNew();
             TargetMatch? match;
-            try { using var features = extractor.ExtractQuery(query.Bytes); match = index.Match(features); }
+            try
+            {
+                using var features = extractor.ExtractQuery(query.Bytes);
+                match = index.Match(features);
+                clock.Stop();
+                // Missed, yet verifiable on its own: the index did not put the target on the shortlist.
+                if (match is null && targetByName.TryGetValue(query.Target, out var truthTarget)
+                    && TargetIndex.Verify(features, truthTarget, options.MinInliers) is not null) shortlistMisses++;
+            }
             catch (ImageRejectedException) { match = null; }
             results.Add((query.Target, match is null ? null : names[match.TargetId], clock.Elapsed.TotalMilliseconds));
         }
@@ -80,19 +90,21 @@ public static class Evaluation
             // The brute force takes about a millisecond per target and query: --baseline-queries bounds it on large sets.
             var baseline = new BruteForceBaseline(accepted);
             var subset = queries.Take(args.Number("baseline-queries", queries.Count)).ToList();
-            var baselineResults = new List<(string Truth, string? Answer, double Ms)>();
-            foreach (var query in subset)
+            // Two queries at a time, each timed on its own thread: the brute force takes minutes at scale.
+            var baselineResults = new (string Truth, string? Answer, double Ms)[subset.Count];
+            Parallel.For(0, subset.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
             {
+                var query = subset[i];
                 var clock = Stopwatch.StartNew();
                 Guid? match;
                 try { using var features = extractor.ExtractQuery(query.Bytes); match = baseline.Match(features); }
                 catch (ImageRejectedException) { match = null; }
-                baselineResults.Add((query.Target, match is null ? null : names[match.Value], clock.Elapsed.TotalMilliseconds));
-            }
+                baselineResults[i] = (query.Target, match is null ? null : names[match.Value], clock.Elapsed.TotalMilliseconds);
+            });
             var sameQueries = results.Take(subset.Count).ToList();
             report["baselineP50Ms"] = Percentile(baselineResults.Select(r => r.Ms), 0.5);
-            report["baselineTop1Accuracy"] = Top1(baselineResults, acceptedNames);
-            report["baselineFalsePositiveRate"] = FalsePositiveRate(baselineResults, acceptedNames);
+            report["baselineTop1Accuracy"] = Top1(baselineResults.ToList(), acceptedNames);
+            report["baselineFalsePositiveRate"] = FalsePositiveRate(baselineResults.ToList(), acceptedNames);
             report["baselineQueries"] = subset.Count;
             report["top1AccuracyOnBaselineQueries"] = Top1(sameQueries, acceptedNames);
             report["p50MsOnBaselineQueries"] = Percentile(sameQueries.Select(r => r.Ms), 0.5);
@@ -108,11 +120,17 @@ public static class Evaluation
             top1Accuracy = Top1(results.Where(r => r.Truth.StartsWith(g.Key + "-")).ToList(), acceptedNames),
         });
         report["rejectionReasons"] = graded.Where(g => g.Reason is not null).GroupBy(g => g.Reason!.Split(':')[0]).ToDictionary(g => g.Key, g => g.Count());
+        report["shortlistMisses"] = shortlistMisses;
         report["wrongTargetMatches"] = results.Count(r => r.Answer is not null && acceptedNames.Contains(r.Truth) && r.Answer != r.Truth);
         report["registrationSeconds"] = Math.Round(extractSeconds, 1);
         report["indexBuildSeconds"] = Math.Round(indexSeconds, 2);
         if (args.Text("startup-postgres") is { } postgres)
-            report["startupSeconds"] = StartupMeasurement.SecondsToLoadAsync(postgres, accepted, options).GetAwaiter().GetResult();
+        {
+            // --startup-targets bounds how many are stored and loaded (the issue asks for 10,000).
+            var stored = accepted.Take(args.Number("startup-targets", accepted.Count)).ToList();
+            report["startupTargets"] = stored.Count;
+            report["startupSeconds"] = StartupMeasurement.SecondsToLoadAsync(postgres, stored, options).GetAwaiter().GetResult();
+        }
 
         var json = JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true });
         Console.WriteLine(json);
