@@ -54,12 +54,12 @@ public sealed class TargetGrader(FeatureExtractor extractor, IOptions<Recognitio
             return new Grade(value, null, distinctiveCount, viewInliers);
         }
         var rejected = Math.Min(MinAcceptedGrade - 1, recognised / 2);
-        if (features.Count >= 150 && distinctiveCount < features.Count / 3)
+        if (features.Count >= 150 && distinctiveCount < features.Count / 3 && recognised < viewInliers.Length / 2)
             return new Grade(rejected, "Repetitive pattern: the same details repeat across the image, so one part cannot be told from another.", distinctiveCount, viewInliers);
         if (recognised == 0 || distinctiveCount < 50)
             return new Grade(rejected, "Too little texture: the image has too few distinctive details (corners, edges, print) to be recognised reliably.", distinctiveCount, viewInliers);
         return new Grade(rejected,
-            $"Too few details survive when the target is seen small or at an angle: it was recognised in {recognised} of {viewInliers.Length} simulated scans. " +
+            $"Too few details survive when the target is seen small or at an angle: it was recognised with a margin in {viewInliers.Count(i => i >= needed)} of {viewInliers.Length} simulated scans. " +
             "Bolder shapes, more contrast or more printed detail help.", distinctiveCount, viewInliers);
     }
 

@@ -81,10 +81,10 @@ public sealed class TargetIndex(IOptions<RecognitionOptions> options) : IDisposa
         finally { gate.ExitWriteLock(); }
     }
 
-    public TargetMatch? Match(ImageFeatures query) => Match(query, exclude: null);
-
-    /// <summary>The best verified match, or null when no registered target is in the image.</summary>
-    public TargetMatch? Match(ImageFeatures query, Guid? exclude)
+    /// <summary>The best verified match, or null when no registered target is in the image. Inactive targets
+    /// and <paramref name="exclude"/> are left out before the shortlist is cut, so they take no candidate's place;
+    /// <paramref name="minInliers"/> overrides the configured minimum (recognize-eval's calibration uses it).</summary>
+    public TargetMatch? Match(ImageFeatures query, Guid? exclude = null, int? minInliers = null)
     {
         if (query.Count < 8) return null;
         var descriptors = DescriptorRows(query.Descriptors);
@@ -92,14 +92,13 @@ public sealed class TargetIndex(IOptions<RecognitionOptions> options) : IDisposa
         try
         {
             TargetMatch? best = null;
-            foreach (var slot in words.Shortlist(descriptors, slots.Count, options.Candidates, options.MinVotes))
+            bool Eligible(int slot) => slots[slot] is { } target && target.TargetId != exclude && !inactive.Contains(target.TargetId);
+            foreach (var slot in words.Shortlist(descriptors, slots.Count, options.Candidates, options.MinVotes, Eligible))
             {
-                var target = slots[slot];
-                if (target is null || target.TargetId == exclude || inactive.Contains(target.TargetId)) continue;
-                var candidate = Verify(query, target, options.MinInliers);
+                var candidate = Verify(query, slots[slot]!, minInliers ?? options.MinInliers);
                 if (candidate is not null && (best is null || candidate.Inliers > best.Inliers)) best = candidate;
                 // A clear geometric match among the best-voted candidates is not going to be beaten by a worse-voted one.
-                if (best is not null && best.Inliers >= 3 * options.MinInliers) break;
+                if (best is not null && best.Inliers >= 3 * (minInliers ?? options.MinInliers)) break;
             }
             return best;
         }
@@ -134,10 +133,12 @@ public sealed class TargetIndex(IOptions<RecognitionOptions> options) : IDisposa
             corners.Select(c => new[] { Math.Round(c.X / query.Scale, 1), Math.Round(c.Y / query.Scale, 1) }).ToArray());
     }
 
-    /// <summary>Logistic in the inlier count, discounted when few of the putative matches agree; fitted so that
-    /// 0.5 sits at the acceptance boundary of the evaluation set's false matches (about 15 inliers).</summary>
+    /// <summary>The probability that a verified match names the right target: a logistic regression on
+    /// ln(inliers) and the inlier ratio, fitted by <c>./arfleet recognize-eval --calibrate</c> on the 1,000-target
+    /// set of <c>make-dataset --seed 7</c> (each query against its own target and against the best other target
+    /// the index verifies); refit when features or verification change.</summary>
     public static double Confidence(int inliers, double inlierRatio) =>
-        Math.Round(1 / (1 + Math.Exp(-(inliers - 15) / 4.0)) * Math.Min(1, 0.5 + inlierRatio), 3);
+        Math.Round(1 / (1 + Math.Exp(-(-3.166 + 0.662 * Math.Log(inliers) + 5.608 * inlierRatio))), 3);
 
     /// <summary>A real view of a flat target projects to a convex quadrilateral of some size, with no side
     /// collapsed against its opposite; a degenerate homography (a few coincident matches) does not.</summary>
@@ -301,7 +302,7 @@ public sealed class BinaryWordIndex
 
     /// <summary>The slots with the highest idf-weighted votes, best first, at most <paramref name="count"/> and
     /// each with at least <paramref name="minVotes"/> votes.</summary>
-    public int[] Shortlist(byte[] query, int slotCount, int count, int minVotes)
+    public int[] Shortlist(byte[] query, int slotCount, int count, int minVotes, Func<int, bool>? eligible = null)
     {
         var votes = ArrayPool<int>.Shared.Rent(Math.Max(1, slotCount));
         var scores = ArrayPool<float>.Shared.Rent(Math.Max(1, slotCount));
@@ -351,7 +352,7 @@ public sealed class BinaryWordIndex
             for (var slot = 0; slot < slotCount; slot++)
             {
                 var score = scores[slot];
-                if (votes[slot] < minVotes || (best.Count == count && score <= best[^1].Score)) continue;
+                if (votes[slot] < minVotes || (best.Count == count && score <= best[^1].Score) || eligible?.Invoke(slot) == false) continue;
                 var at = best.FindIndex(b => b.Score < score);
                 best.Insert(at < 0 ? best.Count : at, (slot, score));
                 if (best.Count > count) best.RemoveAt(count);

@@ -24,6 +24,44 @@ public class BinaryWordIndexTests
         }
     }
 
+    [Fact]
+    public void Details_that_most_targets_share_count_for_less_than_a_targets_own_details()
+    {
+        // 290 logos on the same plate carry 200 features of one shared set (its edges and corners) and 40 of their
+        // own; 10 other targets have only their own 40. A scan of one of the 10 also shows 60 plate-like details:
+        // counted alike, those 60 votes would put a plate logo first; weighted by rarity, the 12 own ones win.
+        var random = new Random(9);
+        var shared = new byte[32 * 200];
+        random.NextBytes(shared);
+        var index = new BinaryWordIndex(tables: 8, bits: 12, maxDistance: 40);
+        var own = new byte[300][];
+        for (var slot = 0; slot < own.Length; slot++)
+        {
+            own[slot] = new byte[32 * 40];
+            random.NextBytes(own[slot]);
+            index.Add(slot, slot < 290 ? [.. shared, .. own[slot]] : own[slot]);
+        }
+        for (var slot = 290; slot < own.Length; slot++)
+        {
+            var scan = Noisy([.. shared.AsSpan(0, 32 * 60), .. own[slot].AsSpan(0, 32 * 12)], random);
+            Assert.Equal(slot, index.Shortlist(scan, own.Length, count: 1, minVotes: 3).FirstOrDefault(-1));
+        }
+    }
+
+    [Fact]
+    public void Ineligible_targets_take_no_place_on_the_shortlist()
+    {
+        var random = new Random(3);
+        var index = new BinaryWordIndex(tables: 8, bits: 12, maxDistance: 40);
+        var target = new byte[32 * 300];
+        random.NextBytes(target);
+        index.Add(0, target);
+        index.Add(1, Noisy(target, random)); // a near-duplicate of slot 0
+        var scan = Noisy(target, random);
+        Assert.Equal([0], index.Shortlist(scan, 2, count: 1, minVotes: 5));
+        Assert.Equal([1], index.Shortlist(scan, 2, count: 1, minVotes: 5, eligible: slot => slot != 0));
+    }
+
     /// <summary>The descriptors with a few bits flipped, as a second view of the same details gives them.</summary>
     private static byte[] Noisy(byte[] descriptors, Random random)
     {

@@ -58,6 +58,7 @@ public static class Evaluation
         var results = new List<(string Truth, string? Answer, double Ms)>();
         var targetByName = accepted.ToDictionary(t => names[t.TargetId]);
         var shortlistMisses = 0;
+        var calibration = args.Flag("calibrate") ? new Calibration() : null;
         foreach (var query in queries)
         {
             var clock = Stopwatch.StartNew();
@@ -70,6 +71,12 @@ public static class Evaluation
                 // Missed, yet verifiable on its own: the index did not put the target on the shortlist.
                 if (match is null && targetByName.TryGetValue(query.Target, out var truthTarget)
                     && TargetIndex.Verify(features, truthTarget, options.MinInliers) is not null) shortlistMisses++;
+                if (calibration is not null)
+                {
+                    var truthId = targetByName.GetValueOrDefault(query.Target)?.TargetId;
+                    if (truthId is not null) calibration.Add(TargetIndex.Verify(features, targetByName[query.Target], Calibration.SampleMinInliers), correct: true);
+                    calibration.Add(index.Match(features, exclude: truthId, minInliers: Calibration.SampleMinInliers), correct: false);
+                }
             }
             catch (ImageRejectedException) { match = null; }
             results.Add((query.Target, match is null ? null : names[match.TargetId], clock.Elapsed.TotalMilliseconds));
@@ -121,6 +128,14 @@ public static class Evaluation
         });
         report["rejectionReasons"] = graded.Where(g => g.Reason is not null).GroupBy(g => g.Reason!.Split(':')[0]).ToDictionary(g => g.Key, g => g.Count());
         report["shortlistMisses"] = shortlistMisses;
+        if (calibration is not null)
+            report["calibration"] = new
+            {
+                positives = calibration.Positives,
+                negatives = calibration.Negatives,
+                fittedCoefficients = calibration.Fit(),
+                expectedCalibrationError = calibration.ExpectedCalibrationError(TargetIndex.Confidence, options.MinInliers),
+            };
         report["wrongTargetMatches"] = results.Count(r => r.Answer is not null && acceptedNames.Contains(r.Truth) && r.Answer != r.Truth);
         report["registrationSeconds"] = Math.Round(extractSeconds, 1);
         report["indexBuildSeconds"] = Math.Round(indexSeconds, 2);

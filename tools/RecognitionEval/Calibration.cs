@@ -1,0 +1,79 @@
+using ArFleet.Recognition;
+
+namespace ArFleet.RecognitionEval;
+
+/// <summary>Fits the confidence the recogniser reports: a logistic regression of "this verified match is the
+/// right target" on ln(inliers) and the inlier ratio. Positives are each query verified against its own target;
+/// negatives are the best match the index finds for it among the other targets, both with a lowered inlier
+/// minimum so the fit sees the boundary from both sides.</summary>
+public sealed class Calibration
+{
+    public const int SampleMinInliers = 8;
+    private readonly List<(double Inliers, double Ratio, bool Correct)> samples = [];
+
+    public void Add(TargetMatch? match, bool correct)
+    {
+        if (match is not null) samples.Add((match.Inliers, match.InlierRatio, correct));
+    }
+
+    /// <summary>Coefficients (intercept, ln inliers, inlier ratio) by Newton's method on the log-likelihood,
+    /// with a little ridge so that cleanly separable samples still give finite coefficients.</summary>
+    public double[] Fit()
+    {
+        var w = new double[3];
+        for (var iteration = 0; iteration < 50; iteration++)
+        {
+            var gradient = new double[3];
+            var hessian = new double[3, 3];
+            foreach (var s in samples)
+            {
+                double[] x = [1, Math.Log(s.Inliers), s.Ratio];
+                var p = Sigmoid(w[0] * x[0] + w[1] * x[1] + w[2] * x[2]);
+                for (var i = 0; i < 3; i++)
+                {
+                    gradient[i] += (p - (s.Correct ? 1 : 0)) * x[i];
+                    for (var j = 0; j < 3; j++) hessian[i, j] += p * (1 - p) * x[i] * x[j];
+                }
+            }
+            for (var i = 0; i < 3; i++) { gradient[i] += 0.01 * w[i]; hessian[i, i] += 0.01; }
+            var step = Solve(hessian, gradient);
+            for (var i = 0; i < 3; i++) w[i] -= step[i];
+            if (step.Sum(Math.Abs) < 1e-9) break;
+        }
+        return w.Select(v => Math.Round(v, 3)).ToArray();
+    }
+
+    /// <summary>Expected calibration error of a confidence function over the samples it would accept: the
+    /// sample-weighted gap between mean confidence and the share correct, in ten bins.</summary>
+    public double ExpectedCalibrationError(Func<int, double, double> confidence, int minInliers)
+    {
+        var accepted = samples.Where(s => s.Inliers >= minInliers).Select(s => (Confidence: confidence((int)s.Inliers, s.Ratio), s.Correct)).ToList();
+        if (accepted.Count == 0) return 0;
+        return Math.Round(accepted.GroupBy(s => Math.Min(9, (int)(s.Confidence * 10)))
+            .Sum(bin => bin.Count() * Math.Abs(bin.Average(s => s.Confidence) - bin.Average(s => s.Correct ? 1.0 : 0.0))) / accepted.Count, 4);
+    }
+
+    public int Positives => samples.Count(s => s.Correct);
+    public int Negatives => samples.Count(s => !s.Correct);
+
+    private static double Sigmoid(double z) => 1 / (1 + Math.Exp(-z));
+
+    private static double[] Solve(double[,] a, double[] b)
+    {
+        var n = b.Length;
+        var m = new double[n, n + 1];
+        for (var i = 0; i < n; i++) { for (var j = 0; j < n; j++) m[i, j] = a[i, j]; m[i, n] = b[i]; }
+        for (var c = 0; c < n; c++)
+        {
+            var pivot = Enumerable.Range(c, n - c).MaxBy(r => Math.Abs(m[r, c]));
+            for (var j = 0; j <= n; j++) (m[c, j], m[pivot, j]) = (m[pivot, j], m[c, j]);
+            for (var r = 0; r < n; r++)
+            {
+                if (r == c) continue;
+                var f = m[r, c] / m[c, c];
+                for (var j = c; j <= n; j++) m[r, j] -= f * m[c, j];
+            }
+        }
+        return Enumerable.Range(0, n).Select(i => m[i, n] / m[i, i]).ToArray();
+    }
+}
