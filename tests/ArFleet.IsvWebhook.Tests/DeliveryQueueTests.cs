@@ -64,9 +64,11 @@ public sealed class DeliveryQueueTests : IAsyncLifetime
         await EnqueueAsync(1, "rotated");
         var claimed = Assert.Single(await queue.ClaimDueAsync(10, 10, [], CancellationToken.None));
         Assert.Equal([fresh, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"], claimed.Secrets);
-        var signature = WebhookSigner.Sign(claimed.Secrets, "msg_1", DateTimeOffset.UtcNow.ToUnixTimeSeconds(), "{}");
-        new WebhookVerifier("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").Verify("msg_1", DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(), signature, "{}");
-        new WebhookVerifier(fresh).Verify("msg_1", DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(), signature, "{}");
+        // One timestamp for signing and verifying: read twice, it can cross a second boundary on a busy machine.
+        var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var signature = WebhookSigner.Sign(claimed.Secrets, "msg_1", timestamp, "{}");
+        new WebhookVerifier("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").Verify("msg_1", timestamp.ToString(), signature, "{}");
+        new WebhookVerifier(fresh).Verify("msg_1", timestamp.ToString(), signature, "{}");
 
         var again = WebhookSigner.NewSecret();
         Assert.True(await store.RotateSecretAsync(tenant, endpoint, again, DateTimeOffset.UtcNow.AddSeconds(-1), CancellationToken.None));

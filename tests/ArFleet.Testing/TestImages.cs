@@ -62,7 +62,7 @@ public static class TestImages
         return image.ImEncode(".png");
     }
 
-    private static Mat Texture(int seed, int width, int height, int shapes = 45)
+    private static Mat Texture(int seed, int width, int height, int shapes = 80)
     {
         var random = new Random(seed);
         Scalar Colour() => new(random.Next(256), random.Next(256), random.Next(256));

@@ -59,7 +59,7 @@ public class RecognitionIndexTests
     public void A_deleted_target_is_never_matched_again_even_if_announced_late()
     {
         using var index = new TargetIndex(Options);
-        var kept = Register(index, 1);
+        var kept = Register(index, 5);
         var deleted = Register(index, 2);
         using var scan = extractor.ExtractQuery(TestImages.CameraScan(TestImages.Target(2), 5).Jpeg);
         Assert.Equal(deleted.TargetId, index.Match(scan)?.TargetId);
@@ -71,7 +71,7 @@ public class RecognitionIndexTests
         Assert.False(index.Add(deleted with { Points = features.Points, Descriptors = features.Descriptors }));
         Assert.Null(index.Match(scan));
 
-        using var keptScan = extractor.ExtractQuery(TestImages.CameraScan(TestImages.Target(1), 6).Jpeg);
+        using var keptScan = extractor.ExtractQuery(TestImages.CameraScan(TestImages.Target(5), 6).Jpeg);
         Assert.Equal(kept.TargetId, index.Match(keptScan)?.TargetId);
     }
 
