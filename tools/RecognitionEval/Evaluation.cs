@@ -72,14 +72,14 @@ public static class Evaluation
                 using var features = extractor.ExtractQuery(query.Bytes);
                 match = index.Match(features);
                 clock.Stop();
+                var truthTarget = targetByName.GetValueOrDefault(query.Target);
                 // Missed, yet verifiable on its own: the index did not put the target on the shortlist.
-                if (match is null && targetByName.TryGetValue(query.Target, out var truthTarget)
+                if (match is null && truthTarget is not null
                     && TargetIndex.Verify(features, truthTarget, options.MinInliers) is not null) shortlistMisses++;
                 if (calibration is not null)
                 {
-                    var truthId = targetByName.GetValueOrDefault(query.Target)?.TargetId;
-                    if (truthId is not null) calibration.Add(TargetIndex.Verify(features, targetByName[query.Target], Calibration.SampleMinInliers), correct: true);
-                    calibration.Add(index.Match(features, exclude: truthId, minInliers: Calibration.SampleMinInliers), correct: false);
+                    if (truthTarget is not null) calibration.Add(TargetIndex.Verify(features, truthTarget, Calibration.SampleMinInliers), correct: true);
+                    calibration.Add(index.Match(features, exclude: truthTarget?.TargetId, minInliers: Calibration.SampleMinInliers), correct: false);
                 }
             }
             catch (ImageRejectedException) { match = null; }
