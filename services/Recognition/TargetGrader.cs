@@ -81,8 +81,7 @@ public sealed class TargetGrader(FeatureExtractor extractor, IOptions<Recognitio
     private static int Seed(ImageFeatures features)
     {
         var hash = 2166136261u;
-        using var strongest = features.Descriptors.RowRange(0, Math.Min(features.Count, 8));
-        foreach (var b in TargetIndex.DescriptorRows(strongest)) hash = (hash ^ b) * 16777619;
+        foreach (var b in TargetIndex.DescriptorRows(features.Descriptors).AsSpan(0, Math.Min(features.Count, 8) * 32)) hash = (hash ^ b) * 16777619;
         return (int)hash;
     }
 
