@@ -69,8 +69,8 @@ public sealed class RecognitionOptions
     public int FastThreshold { get; set; } = 10;
     public int PatchSize { get; set; } = 25;
     /// <summary>Hash tables and bits per binary word of the inverted file (see BinaryWordIndex).</summary>
-    public int HashTables { get; set; } = 8;
-    public int HashBits { get; set; } = 18;
+    public int HashTables { get; set; } = 16;
+    public int HashBits { get; set; } = 22;
     /// <summary>Hamming distance (of 256 bits) within which a shared word counts as a vote.</summary>
     public int MaxWordDistance { get; set; } = 40;
     /// <summary>How many of the best-voted targets are verified geometrically, and the votes a candidate needs.</summary>

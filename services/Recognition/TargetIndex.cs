@@ -172,33 +172,32 @@ public sealed class TargetIndex(IOptions<RecognitionOptions> options) : IDisposa
 /// (slot and feature number) whose descriptor has that word: locality-sensitive hashing for Hamming space.
 /// A query descriptor votes once for each target with a feature that shares a word with it in any table and
 /// is within maxDistance bits of it, so chance collisions, which would otherwise outvote a small target, do not
-/// count. Each entry carries a 32-bit sketch of its descriptor beside it, so most entries are judged from the
-/// bucket's own memory and only near ones fetch the whole descriptor. A vote weighs the word's rarity (idf):
-/// words that many targets share, as the edges of flat logos do, say little, and the most common ones
-/// (stop words, far above a bucket's mean length) are not read at all. A query thus reads about
-/// features × tables × (a bucket's mean length) entries, a cost that stays small next to feature extraction
-/// far beyond 50,000 targets; there is no vocabulary to train or keep in step across workers. Not thread-safe:
-/// the caller serialises writers against readers.</summary>
+/// count. A vote weighs the word's rarity (idf): words that many targets share, as the edges of flat logos do,
+/// say little, and the most common ones (stop words, far above a bucket's mean length) are not read at all.
+/// A target's score is its weighted votes per feature it has, the share of it that the scan shows: summed
+/// votes alone favour detailed posters, whose thousand features collect chance votes that a plain logo's
+/// hundred cannot. A query reads about features × tables × (a bucket's mean length) entries; long words
+/// (22 bits) keep buckets short at 50,000 targets and many tables (16) keep the chance that two near
+/// descriptors share a word high (measured with recognize-eval, see README). There is no vocabulary to train
+/// or keep in step across workers. Not thread-safe: the caller serialises writers against readers.</summary>
 public sealed class BinaryWordIndex
 {
     public const int MaxFeatures = 1 << FeatureBits;
     private const int FeatureBits = 11;
     private const int DescriptorBytes = 32;
-    /// <summary>Sketch bits that may differ for an entry to be compared in full: a pair within maxDistance of
-    /// 256 bits differs in about maxDistance / 8 of 32, and rarely in more than twice that.</summary>
-    private readonly int maxSketchDistance;
     private readonly int maxDistance;
     private readonly int tables;
     private readonly int bits;
     private readonly (int Byte, byte Mask)[][] samples;
-    // Buckets are chains of fixed-size blocks in one pool rather than millions of small arrays: adding tens of
-    // millions of entries then costs no garbage collection. A block's first int links to the bucket's previous
-    // block; sketches sit at the same positions in their own pool.
+    // Buckets are chains of fixed-size blocks rather than millions of small arrays: adding hundreds of millions
+    // of entries then costs no garbage collection. Blocks are numbered and live in chunks of 4 MB, so the pool
+    // grows without copying and past the 2^31 elements one array can hold. A block's first int links to the
+    // bucket's previous block.
     private const int BlockEntries = 15;
     private const int BlockSize = BlockEntries + 1;
-    private int[] pool = new int[1 << 16];
-    private uint[] sketches = new uint[1 << 16];
-    private int poolUsed = BlockSize; // block 0 stands for "none"
+    private const int ChunkBits = 16;
+    private int[][] chunks = [];
+    private int blocksUsed = 1; // block 0 stands for "none"
     private long entries;
     private readonly int[] newestBlock;
     private readonly int[] lengths;
@@ -207,7 +206,6 @@ public sealed class BinaryWordIndex
     public BinaryWordIndex(int tables, int bits, int maxDistance)
     {
         this.maxDistance = maxDistance;
-        maxSketchDistance = Math.Max(2, maxDistance / 4);
         this.tables = tables;
         this.bits = bits;
         var random = new Random(20260101); // fixed: every worker hashes alike (not required, but reproducible)
@@ -225,9 +223,6 @@ public sealed class BinaryWordIndex
         return (table << bits) | key;
     }
 
-    /// <summary>The descriptor's first 32 bits: ORB orders its tests by how much they vary, so these are its best.</summary>
-    private static uint Sketch(ReadOnlySpan<byte> descriptor) => MemoryMarshal.Read<uint>(descriptor);
-
     public void Add(int slot, byte[] descriptors)
     {
         var count = Math.Min(descriptors.Length / DescriptorBytes, MaxFeatures);
@@ -236,36 +231,34 @@ public sealed class BinaryWordIndex
         for (var feature = 0; feature < count; feature++)
         {
             var descriptor = descriptors.AsSpan(feature * DescriptorBytes, DescriptorBytes);
-            for (var t = 0; t < tables; t++) Append(Bucket(t, descriptor), (slot << FeatureBits) | feature, Sketch(descriptor));
+            for (var t = 0; t < tables; t++) Append(Bucket(t, descriptor), (slot << FeatureBits) | feature);
         }
     }
 
-    private void Append(int bucket, int entry, uint sketch)
+    private void Append(int bucket, int entry)
     {
         var used = lengths[bucket] % BlockEntries;
         if (used == 0)
         {
-            if (poolUsed + BlockSize > pool.Length)
-            {
-                Array.Resize(ref pool, checked(pool.Length * 2));
-                Array.Resize(ref sketches, pool.Length);
-            }
-            pool[poolUsed] = newestBlock[bucket];
-            newestBlock[bucket] = poolUsed;
-            poolUsed += BlockSize;
+            if (blocksUsed >> ChunkBits == chunks.Length) chunks = [.. chunks, new int[BlockSize << ChunkBits]];
+            var block = blocksUsed++;
+            Block(block)[0] = newestBlock[bucket];
+            newestBlock[bucket] = block;
         }
-        pool[newestBlock[bucket] + 1 + used] = entry;
-        sketches[newestBlock[bucket] + 1 + used] = sketch;
+        Block(newestBlock[bucket])[1 + used] = entry;
         lengths[bucket]++;
         entries++;
     }
 
     /// <summary>The bucket's blocks, oldest first, with how many entries each holds.</summary>
+    /// <summary>A block: the link to the bucket's previous block, then the entries.</summary>
+    private Span<int> Block(int block) => chunks[block >> ChunkBits].AsSpan((block & ((1 << ChunkBits) - 1)) * BlockSize, BlockSize);
+
     private List<(int Block, int Count)> Blocks(int bucket)
     {
         var blocks = new List<(int, int)>();
         var length = lengths[bucket];
-        for (var block = newestBlock[bucket]; block != 0 && length > 0; block = pool[block])
+        for (var block = newestBlock[bucket]; block != 0 && length > 0; block = Block(block)[0])
         {
             var count = blocks.Count == 0 && length % BlockEntries != 0 ? length % BlockEntries : BlockEntries;
             blocks.Add((block, count));
@@ -282,16 +275,12 @@ public sealed class BinaryWordIndex
             {
                 var bucket = Bucket(t, descriptors.AsSpan(feature * DescriptorBytes, DescriptorBytes));
                 var blocks = Blocks(bucket);
-                var kept = new List<(int Entry, uint Sketch)>(lengths[bucket]);
+                var kept = new List<int>(lengths[bucket]);
                 foreach (var (block, held) in blocks)
                     for (var i = 0; i < held; i++)
-                        if (pool[block + 1 + i] >> FeatureBits != slot) kept.Add((pool[block + 1 + i], sketches[block + 1 + i]));
-                // Survivors are rewritten into the oldest blocks; the blocks left over stay unused in the pool.
-                for (var i = 0; i < kept.Count; i++)
-                {
-                    var at = blocks[i / BlockEntries].Block + 1 + i % BlockEntries;
-                    (pool[at], sketches[at]) = kept[i];
-                }
+                        if (Block(block)[1 + i] >> FeatureBits != slot) kept.Add(Block(block)[1 + i]);
+                // Survivors are rewritten into the oldest blocks; the blocks left over stay unused.
+                for (var i = 0; i < kept.Count; i++) Block(blocks[i / BlockEntries].Block)[1 + i % BlockEntries] = kept[i];
                 var needed = (kept.Count + BlockEntries - 1) / BlockEntries;
                 newestBlock[bucket] = needed == 0 ? 0 : blocks[needed - 1].Block;
                 entries -= lengths[bucket] - kept.Count;
@@ -300,7 +289,7 @@ public sealed class BinaryWordIndex
         descriptorsOf[slot] = null;
     }
 
-    /// <summary>The slots with the highest idf-weighted votes, best first, at most <paramref name="count"/> and
+    /// <summary>The slots with the highest idf-weighted votes per feature, best first, at most <paramref name="count"/> and
     /// each with at least <paramref name="minVotes"/> votes.</summary>
     public int[] Shortlist(byte[] query, int slotCount, int count, int minVotes, Func<int, bool>? eligible = null)
     {
@@ -316,34 +305,35 @@ public sealed class BinaryWordIndex
             var targets = Math.Max(1, slotCount);
             var meanLength = Math.Max(1.0, (double)entries / (tables << bits));
             // A word shared by more than a few times the mean number of entries is a stop word.
-            var stopWordLength = (int)Math.Min(int.MaxValue, 16 * meanLength + 32);
+            var stopWordLength = (int)Math.Min(int.MaxValue, 16 * meanLength + 8);
             var voter = 0;
             for (var offset = 0; offset + DescriptorBytes <= query.Length; offset += DescriptorBytes, voter++)
             {
                 var q = words.Slice(offset / 8, 4);
-                var querySketch = Sketch(query.AsSpan(offset, DescriptorBytes));
                 for (var t = 0; t < tables; t++)
                 {
                     var bucket = Bucket(t, query.AsSpan(offset, DescriptorBytes));
                     var remaining = lengths[bucket];
                     if (remaining == 0 || remaining > stopWordLength) continue;
                     var weight = (float)Math.Log(1 + targets / (double)remaining);
-                    for (int block = newestBlock[bucket], held = remaining % BlockEntries == 0 ? BlockEntries : remaining % BlockEntries;
-                         remaining > 0; remaining -= held, block = pool[block], held = BlockEntries)
-                    for (var i = 1; i <= held; i++)
+                    var held = remaining % BlockEntries == 0 ? BlockEntries : remaining % BlockEntries;
+                    for (var block = newestBlock[bucket]; remaining > 0; remaining -= held, held = BlockEntries)
                     {
-                        if (BitOperations.PopCount(querySketch ^ sketches[block + i]) > maxSketchDistance) continue;
-                        var entry = pool[block + i];
-                        var slot = entry >> FeatureBits;
-                        if (lastVoter[slot] == voter) continue;
-                        var d = descriptorsOf[slot]!;
-                        var at = (entry & (MaxFeatures - 1)) * 4;
-                        var distance = BitOperations.PopCount(q[0] ^ d[at]) + BitOperations.PopCount(q[1] ^ d[at + 1])
-                            + BitOperations.PopCount(q[2] ^ d[at + 2]) + BitOperations.PopCount(q[3] ^ d[at + 3]);
-                        if (distance > maxDistance) continue;
-                        lastVoter[slot] = voter;
-                        votes[slot]++;
-                        scores[slot] += weight;
+                        var blockEntries = Block(block);
+                        block = blockEntries[0];
+                        foreach (var entry in blockEntries.Slice(1, held))
+                        {
+                            var slot = entry >> FeatureBits;
+                            if (lastVoter[slot] == voter) continue;
+                            var d = descriptorsOf[slot]!;
+                            var at = (entry & (MaxFeatures - 1)) * 4;
+                            var distance = BitOperations.PopCount(q[0] ^ d[at]) + BitOperations.PopCount(q[1] ^ d[at + 1])
+                                + BitOperations.PopCount(q[2] ^ d[at + 2]) + BitOperations.PopCount(q[3] ^ d[at + 3]);
+                            if (distance > maxDistance) continue;
+                            lastVoter[slot] = voter;
+                            votes[slot]++;
+                            scores[slot] += weight;
+                        }
                     }
                 }
             }
@@ -351,8 +341,9 @@ public sealed class BinaryWordIndex
             var best = new List<(int Slot, float Score)>(count + 1);
             for (var slot = 0; slot < slotCount; slot++)
             {
-                var score = scores[slot];
-                if (votes[slot] < minVotes || (best.Count == count && score <= best[^1].Score) || eligible?.Invoke(slot) == false) continue;
+                if (votes[slot] < minVotes) continue;
+                var score = scores[slot] / (descriptorsOf[slot]!.Length / 4);
+                if ((best.Count == count && score <= best[^1].Score) || eligible?.Invoke(slot) == false) continue;
                 var at = best.FindIndex(b => b.Score < score);
                 best.Insert(at < 0 ? best.Count : at, (slot, score));
                 if (best.Count > count) best.RemoveAt(count);

@@ -4,22 +4,25 @@ namespace ArFleet.UnitTests;
 
 public class BinaryWordIndexTests
 {
-    [Fact]
-    public void Votes_for_the_targets_sharing_close_descriptors_and_forgets_removed_ones()
+    [Theory]
+    [InlineData(40, 12)]
+    [InlineData(200, 16)] // 480,000 entries in mostly separate words: several chunks of blocks
+    public void Votes_for_the_targets_sharing_close_descriptors_and_forgets_removed_ones(int targetCount, int bits)
     {
         var random = new Random(5);
-        var index = new BinaryWordIndex(tables: 8, bits: 12, maxDistance: 40);
-        var targets = Enumerable.Range(0, 40).Select(_ => { var d = new byte[32 * 300]; random.NextBytes(d); return d; }).ToArray();
+        var index = new BinaryWordIndex(tables: 8, bits: bits, maxDistance: 40);
+        var targets = Enumerable.Range(0, targetCount).Select(_ => { var d = new byte[32 * 300]; random.NextBytes(d); return d; }).ToArray();
         for (var slot = 0; slot < targets.Length; slot++) index.Add(slot, targets[slot]);
 
         for (var slot = 0; slot < targets.Length; slot++)
             Assert.Equal(slot, index.Shortlist(Noisy(targets[slot], random), targets.Length, count: 3, minVotes: 5).FirstOrDefault(-1));
 
-        foreach (var removed in new[] { 0, 17, 39 }) index.Remove(removed, targets[removed]);
+        int[] removed = [0, 17, targetCount - 1];
+        foreach (var slot in removed) index.Remove(slot, targets[slot]);
         for (var slot = 0; slot < targets.Length; slot++)
         {
             var shortlist = index.Shortlist(Noisy(targets[slot], random), targets.Length, count: 3, minVotes: 5);
-            if (slot is 0 or 17 or 39) Assert.Empty(shortlist);
+            if (removed.Contains(slot)) Assert.Empty(shortlist);
             else Assert.Equal(slot, shortlist.FirstOrDefault(-1));
         }
     }
@@ -46,6 +49,23 @@ public class BinaryWordIndexTests
             var scan = Noisy([.. shared.AsSpan(0, 32 * 60), .. own[slot].AsSpan(0, 32 * 12)], random);
             Assert.Equal(slot, index.Shortlist(scan, own.Length, count: 1, minVotes: 3).FirstOrDefault(-1));
         }
+    }
+
+    [Fact]
+    public void A_plain_target_the_scan_shows_outranks_the_chance_votes_of_a_detailed_one()
+    {
+        // A poster has 1,000 features and a logo 60. The scan shows half of the logo (30 features) and, by chance,
+        // 45 details that resemble some of the poster's: more votes for the poster, a far larger share of the logo.
+        var random = new Random(11);
+        var poster = new byte[32 * 1000];
+        var logo = new byte[32 * 60];
+        random.NextBytes(poster);
+        random.NextBytes(logo);
+        var index = new BinaryWordIndex(tables: 8, bits: 12, maxDistance: 40);
+        index.Add(0, poster);
+        index.Add(1, logo);
+        var scan = Noisy([.. logo.AsSpan(0, 32 * 30), .. poster.AsSpan(0, 32 * 45)], random);
+        Assert.Equal([1, 0], index.Shortlist(scan, 2, count: 2, minVotes: 3));
     }
 
     [Fact]
