@@ -190,14 +190,14 @@ public sealed class BinaryWordIndex
     private readonly int bits;
     private readonly (int Byte, byte Mask)[][] samples;
     // Buckets are chains of fixed-size blocks rather than millions of small arrays: adding hundreds of millions
-    // of entries then costs no garbage collection. Blocks are numbered and live in chunks of 4 MB, so the pool
-    // grows without copying and past the 2^31 elements one array can hold. A block's first int links to the
-    // bucket's previous block.
+    // of entries then costs no garbage collection. Each table numbers its own blocks and keeps them in chunks of
+    // 1 MB, so the pool grows without copying, past the 2^31 elements one array can hold, and the tables of a new
+    // target are filled in parallel. A block's first int links to the bucket's previous block.
     private const int BlockEntries = 15;
     private const int BlockSize = BlockEntries + 1;
-    private const int ChunkBits = 16;
-    private int[][] chunks = [];
-    private int blocksUsed = 1; // block 0 stands for "none"
+    private const int ChunkBits = 14;
+    private readonly int[][][] chunks;
+    private readonly int[] blocksUsed; // per table; block 0 stands for "none"
     private long entries;
     private readonly int[] newestBlock;
     private readonly int[] lengths;
@@ -214,6 +214,8 @@ public sealed class BinaryWordIndex
                 .Select(b => (b / 8, (byte)(1 << (b % 8)))).ToArray()).ToArray();
         newestBlock = new int[tables << bits];
         lengths = new int[tables << bits];
+        chunks = Enumerable.Range(0, tables).Select(_ => Array.Empty<int[]>()).ToArray();
+        blocksUsed = Enumerable.Repeat(1, tables).ToArray();
     }
 
     private int Bucket(int table, ReadOnlySpan<byte> descriptor)
@@ -228,37 +230,40 @@ public sealed class BinaryWordIndex
         var count = Math.Min(descriptors.Length / DescriptorBytes, MaxFeatures);
         while (descriptorsOf.Count <= slot) descriptorsOf.Add(null);
         descriptorsOf[slot] = MemoryMarshal.Cast<byte, ulong>(descriptors.AsSpan(0, count * DescriptorBytes)).ToArray();
-        for (var feature = 0; feature < count; feature++)
+        // Tables share no bucket and no block, so each is filled on its own thread: a worker loading its index at
+        // start-up spends most of its time here, in memory writes scattered over hundreds of megabytes.
+        Parallel.For(0, tables, t =>
         {
-            var descriptor = descriptors.AsSpan(feature * DescriptorBytes, DescriptorBytes);
-            for (var t = 0; t < tables; t++) Append(Bucket(t, descriptor), (slot << FeatureBits) | feature);
-        }
+            for (var feature = 0; feature < count; feature++)
+                Append(t, Bucket(t, descriptors.AsSpan(feature * DescriptorBytes, DescriptorBytes)), (slot << FeatureBits) | feature);
+        });
+        entries += (long)count * tables;
     }
 
-    private void Append(int bucket, int entry)
+    private void Append(int table, int bucket, int entry)
     {
         var used = lengths[bucket] % BlockEntries;
         if (used == 0)
         {
-            if (blocksUsed >> ChunkBits == chunks.Length) chunks = [.. chunks, new int[BlockSize << ChunkBits]];
-            var block = blocksUsed++;
-            Block(block)[0] = newestBlock[bucket];
+            if (blocksUsed[table] >> ChunkBits == chunks[table].Length) chunks[table] = [.. chunks[table], new int[BlockSize << ChunkBits]];
+            var block = blocksUsed[table]++;
+            Block(table, block)[0] = newestBlock[bucket];
             newestBlock[bucket] = block;
         }
-        Block(newestBlock[bucket])[1 + used] = entry;
+        Block(table, newestBlock[bucket])[1 + used] = entry;
         lengths[bucket]++;
-        entries++;
     }
 
-    /// <summary>The bucket's blocks, oldest first, with how many entries each holds.</summary>
-    /// <summary>A block: the link to the bucket's previous block, then the entries.</summary>
-    private Span<int> Block(int block) => chunks[block >> ChunkBits].AsSpan((block & ((1 << ChunkBits) - 1)) * BlockSize, BlockSize);
+    /// <summary>A block of a table: the link to the bucket's previous block, then the entries.</summary>
+    private Span<int> Block(int table, int block) =>
+        chunks[table][block >> ChunkBits].AsSpan((block & ((1 << ChunkBits) - 1)) * BlockSize, BlockSize);
 
+    /// <summary>The bucket's blocks, oldest first, with how many entries each holds.</summary>
     private List<(int Block, int Count)> Blocks(int bucket)
     {
         var blocks = new List<(int, int)>();
         var length = lengths[bucket];
-        for (var block = newestBlock[bucket]; block != 0 && length > 0; block = Block(block)[0])
+        for (var block = newestBlock[bucket]; block != 0 && length > 0; block = Block(bucket >> bits, block)[0])
         {
             var count = blocks.Count == 0 && length % BlockEntries != 0 ? length % BlockEntries : BlockEntries;
             blocks.Add((block, count));
@@ -278,9 +283,9 @@ public sealed class BinaryWordIndex
                 var kept = new List<int>(lengths[bucket]);
                 foreach (var (block, held) in blocks)
                     for (var i = 0; i < held; i++)
-                        if (Block(block)[1 + i] >> FeatureBits != slot) kept.Add(Block(block)[1 + i]);
+                        if (Block(t, block)[1 + i] >> FeatureBits != slot) kept.Add(Block(t, block)[1 + i]);
                 // Survivors are rewritten into the oldest blocks; the blocks left over stay unused.
-                for (var i = 0; i < kept.Count; i++) Block(blocks[i / BlockEntries].Block)[1 + i % BlockEntries] = kept[i];
+                for (var i = 0; i < kept.Count; i++) Block(t, blocks[i / BlockEntries].Block)[1 + i % BlockEntries] = kept[i];
                 var needed = (kept.Count + BlockEntries - 1) / BlockEntries;
                 newestBlock[bucket] = needed == 0 ? 0 : blocks[needed - 1].Block;
                 entries -= lengths[bucket] - kept.Count;
@@ -319,7 +324,7 @@ public sealed class BinaryWordIndex
                     var held = remaining % BlockEntries == 0 ? BlockEntries : remaining % BlockEntries;
                     for (var block = newestBlock[bucket]; remaining > 0; remaining -= held, held = BlockEntries)
                     {
-                        var blockEntries = Block(block);
+                        var blockEntries = Block(t, block);
                         block = blockEntries[0];
                         foreach (var entry in blockEntries.Slice(1, held))
                         {
