@@ -68,7 +68,8 @@ public sealed class RecognitionOptions
     /// <summary>ORB's FAST threshold and patch size, for queries and targets alike (measured with recognize-eval).</summary>
     public int FastThreshold { get; set; } = 10;
     public int PatchSize { get; set; } = 25;
-    /// <summary>Hash tables and bits per binary word of the inverted file (see BinaryWordIndex).</summary>
+    /// <summary>Hash tables and bits per binary word of the inverted file (see BinaryWordIndex): each table costs 4 bytes
+    /// per target feature and 2^bits × 8 bytes of bucket heads.</summary>
     public int HashTables { get; set; } = 16;
     public int HashBits { get; set; } = 22;
     /// <summary>Hamming distance (of 256 bits) within which a shared word counts as a vote.</summary>

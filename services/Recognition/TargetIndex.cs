@@ -178,7 +178,7 @@ public sealed class TargetIndex(IOptions<RecognitionOptions> options) : IDisposa
 /// votes alone favour detailed posters, whose thousand features collect chance votes that a plain logo's
 /// hundred cannot. A query reads about features × tables × (a bucket's mean length) entries; long words
 /// (22 bits) keep buckets short at 50,000 targets and many tables (16) keep the chance that two near
-/// descriptors share a word high (measured with recognize-eval, see README). There is no vocabulary to train
+/// descriptors share a word high (measured, see README). There is no vocabulary to train
 /// or keep in step across workers. Not thread-safe: the caller serialises writers against readers.</summary>
 public sealed class BinaryWordIndex
 {
