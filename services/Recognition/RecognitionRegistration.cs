@@ -73,7 +73,7 @@ public sealed class RecognitionOptions
     public int HashTables { get; set; } = 16;
     public int HashBits { get; set; } = 22;
     /// <summary>Hamming distance (of 256 bits) within which a shared word counts as a vote.</summary>
-    public int MaxWordDistance { get; set; } = 40;
+    public int MaxWordDistance { get; set; } = 36;
     /// <summary>How many of the best-voted targets are verified geometrically, and the votes a candidate needs.</summary>
     public int Candidates { get; set; } = 8;
     public int MinVotes { get; set; } = 3;
