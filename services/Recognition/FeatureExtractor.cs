@@ -5,9 +5,12 @@ using OpenCvSharp;
 namespace ArFleet.Recognition;
 
 /// <summary>ORB keypoints and descriptors of an image reduced to a bounded size. Scale maps reduced
-/// coordinates back to the original image (original = reduced / Scale).</summary>
-public sealed class ImageFeatures(Point2f[] points, Mat descriptors, int width, int height, double scale) : IDisposable
+/// coordinates back to the original image (original = reduced / Scale). A query's colours, at the same reduced
+/// size, are decoded only when a match asks for them.</summary>
+public sealed class ImageFeatures(Point2f[] points, Mat descriptors, int width, int height, double scale, Func<Mat>? decodeColour = null)
+    : IDisposable
 {
+    private Mat? colour;
     public Point2f[] Points { get; } = points;
     public Mat Descriptors { get; } = descriptors;
     public int Width { get; } = width;
@@ -16,7 +19,14 @@ public sealed class ImageFeatures(Point2f[] points, Mat descriptors, int width, 
     public int Count => Points.Length;
     public int OriginalWidth => (int)Math.Round(Width / Scale);
     public int OriginalHeight => (int)Math.Round(Height / Scale);
-    public void Dispose() => Descriptors.Dispose();
+    /// <summary>The image in colour (BGR) at Width × Height, or null when the features were extracted from grey.</summary>
+    public Mat? Colour => colour ??= decodeColour?.Invoke();
+
+    public void Dispose()
+    {
+        Descriptors.Dispose();
+        colour?.Dispose();
+    }
 }
 
 public class ImageRejectedException(string reason) : Exception(reason);
@@ -41,7 +51,15 @@ public sealed class FeatureExtractor(IOptions<RecognitionOptions> options)
     public ImageFeatures ExtractQuery(byte[] image)
     {
         using var gray = Reduced(image, options.QueryMaxSide, out var scale);
-        return ExtractQuery(gray, scale);
+        var size = gray.Size();
+        return Extract(gray, scale, options.QueryFeatures, options.QueryPyramidLevels, options.QueryFirstLevel, () => ReducedColour(image, size));
+    }
+
+    /// <summary>The colour signature of a target image (see ColourSignature).</summary>
+    public byte[] TargetColour(byte[] image)
+    {
+        using var colour = ReducedColour(image, null);
+        return ColourSignature.Of(colour);
     }
 
     public ImageFeatures ExtractQuery(Mat gray, double scale = 1.0) =>
@@ -60,15 +78,28 @@ public sealed class FeatureExtractor(IOptions<RecognitionOptions> options)
         return gray;
     }
 
+    /// <summary>Decodes in colour, resized to <paramref name="size"/> when given; only for images that Reduced accepted.</summary>
+    private static Mat ReducedColour(byte[] image, Size? size)
+    {
+        var decoded = Cv2.ImDecode(image, ImreadModes.Color);
+        if (size is not { } wanted || decoded.Size() == wanted) return decoded;
+        using (decoded)
+        {
+            var resized = new Mat();
+            Cv2.Resize(decoded, resized, wanted, 0, 0, InterpolationFlags.Area);
+            return resized;
+        }
+    }
+
     /// <summary>ORB with a low FAST threshold and a small patch: printed logos are flat shapes whose few corners
     /// are often low-contrast after a camera's blur, and a small patch keeps details near a small target's edge.</summary>
-    private ImageFeatures Extract(Mat gray, double scale, int features, int pyramidLevels, int firstLevel)
+    private ImageFeatures Extract(Mat gray, double scale, int features, int pyramidLevels, int firstLevel, Func<Mat>? decodeColour = null)
     {
         using var orb = ORB.Create(features, scaleFactor: 1.2f, nLevels: pyramidLevels, edgeThreshold: options.PatchSize,
             firstLevel: firstLevel, patchSize: options.PatchSize, fastThreshold: options.FastThreshold);
         var descriptors = new Mat();
         orb.DetectAndCompute(gray, null, out var keypoints, descriptors);
-        return new ImageFeatures(keypoints.Select(k => k.Pt).ToArray(), descriptors, gray.Width, gray.Height, scale);
+        return new ImageFeatures(keypoints.Select(k => k.Pt).ToArray(), descriptors, gray.Width, gray.Height, scale, decodeColour);
     }
 
     private static Mat Decode(byte[] image)

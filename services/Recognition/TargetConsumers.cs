@@ -22,7 +22,7 @@ public sealed class TargetImageSubmittedConsumer(
             return;
         }
 
-        var (features, grade) = graded;
+        var (features, grade, _) = graded;
         using (features)
         {
             if (grade.RejectionReason is not null)
@@ -39,7 +39,7 @@ public sealed class TargetImageSubmittedConsumer(
                 logger.LogInformation("Target {TargetId} is nearly identical to target {OtherTargetId} ({Inliers} matching features)",
                     message.TargetId, twin.TargetId, twin.Inliers);
             }
-            var target = new IndexedTarget(message.TargetId, message.TenantId, features.Width, features.Height, features.Points, features.Descriptors);
+            var target = graded.ToIndexed(message.TargetId, message.TenantId);
             await store.SaveAsync(target, grade.Value, context.CancellationToken);
             await context.Publish(new TargetIndexed(message.TargetId, message.TenantId, grade.Value, features.Count, DateTimeOffset.UtcNow, nearDuplicateOf));
         }

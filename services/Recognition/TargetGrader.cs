@@ -3,7 +3,12 @@ using OpenCvSharp;
 
 namespace ArFleet.Recognition;
 
-public sealed record GradedTarget(ImageFeatures Features, TargetGrader.Grade Grade);
+/// <summary>A graded target image: its features, grade and ColourSignature.</summary>
+public sealed record GradedTarget(ImageFeatures Features, TargetGrader.Grade Grade, byte[] Colour)
+{
+    public IndexedTarget ToIndexed(Guid targetId, Guid tenantId) =>
+        new(targetId, tenantId, Features.Width, Features.Height, Features.Points, Features.Descriptors, Colour);
+}
 
 /// <summary>Grades a target 0–5 by trying it: the target is pasted into simulated scans (a textured frame, seen
 /// from 110 to 420 px wide, turned, in perspective, blurred, noisy and JPEG-compressed) and each scan goes through
@@ -34,7 +39,7 @@ public sealed class TargetGrader(FeatureExtractor extractor, IOptions<Recognitio
     {
         using var gray = extractor.Reduced(image, options.TargetMaxSide, out var scale);
         var features = extractor.ExtractTarget(gray, scale);
-        return new GradedTarget(features, Assess(gray, features));
+        return new GradedTarget(features, Assess(gray, features), extractor.TargetColour(image));
     }
 
     public Grade Assess(Mat gray, ImageFeatures features)

@@ -6,7 +6,8 @@ using OpenCvSharp;
 
 namespace ArFleet.Recognition;
 
-public sealed record IndexedTarget(Guid TargetId, Guid TenantId, int Width, int Height, Point2f[] Points, Mat Descriptors);
+/// <summary>A target as the index holds it; Colour is its ColourSignature (null for a target stored before colours were).</summary>
+public sealed record IndexedTarget(Guid TargetId, Guid TenantId, int Width, int Height, Point2f[] Points, Mat Descriptors, byte[]? Colour = null);
 
 public sealed record TargetMatch(Guid TargetId, Guid TenantId, double Confidence, int Inliers, double InlierRatio, double[][] Corners);
 
@@ -91,16 +92,24 @@ public sealed class TargetIndex(IOptions<RecognitionOptions> options) : IDisposa
         gate.EnterReadLock();
         try
         {
-            TargetMatch? best = null;
+            var minimum = minInliers ?? options.MinInliers;
+            var verified = new List<VerifiedCandidate>();
             bool Eligible(int slot) => slots[slot] is { } target && target.TargetId != exclude && !inactive.Contains(target.TargetId);
-            foreach (var slot in words.Shortlist(descriptors, slots.Count, options.Candidates, options.MinVotes, Eligible))
+            // Twice the candidates are shortlisted; the second half is verified only when the best match's colours
+            // differ from its target's: then it may be a colour twin of the right target, which 福 in many fonts
+            // and colours can push out of the first half.
+            var shortlist = words.Shortlist(descriptors, slots.Count, 2 * options.Candidates, options.MinVotes, Eligible);
+            for (var i = 0; i < shortlist.Length; i++)
             {
-                var candidate = Verify(query, slots[slot]!, minInliers ?? options.MinInliers);
-                if (candidate is not null && (best is null || candidate.Inliers > best.Inliers)) best = candidate;
-                // A clear geometric match among the best-voted candidates is not going to be beaten by a worse-voted one.
-                if (best is not null && best.Inliers >= 3 * (minInliers ?? options.MinInliers)) break;
+                var best = verified.MaxBy(v => v.Match.Inliers);
+                if (best is not null && best.ColourAgreement >= ColourSignature.MinAgreement
+                    // A clear match among the best-voted candidates is not going to be beaten by a worse-voted one.
+                    && (best.Match.Inliers >= 3 * minimum || i >= options.Candidates)) break;
+                if (best is null && i >= options.Candidates) break;
+                var target = slots[shortlist[i]]!;
+                if (Verify(query, target, minimum) is { } candidate) verified.Add(new VerifiedCandidate(query, target, candidate));
             }
-            return best;
+            return verified.Count == 0 ? null : Chosen(verified);
         }
         finally { gate.ExitReadLock(); }
     }
@@ -131,6 +140,38 @@ public sealed class TargetIndex(IOptions<RecognitionOptions> options) : IDisposa
         if (!IsWellConditioned(corners, query.Width, query.Height)) return null;
         return new TargetMatch(target.TargetId, target.TenantId, Confidence(inliers, inlierRatio), inliers, Math.Round(inlierRatio, 3),
             corners.Select(c => new[] { Math.Round(c.X / query.Scale, 1), Math.Round(c.Y / query.Scale, 1) }).ToArray());
+    }
+
+    /// <summary>The verified candidate with the most inliers, unless other candidates explain the same region of the
+    /// scan: targets that are one image in grey (a 福 printed black on red and on cream) verify alike, and then the
+    /// colours decide. Candidates whose colours agree about equally well (the same image registered twice) are told
+    /// apart by their inliers again.</summary>
+    private static TargetMatch Chosen(List<VerifiedCandidate> verified)
+    {
+        var best = verified.MaxBy(v => v.Match.Inliers)!;
+        var twins = verified.Where(v => SameRegion(v.Match, best.Match)).ToList();
+        if (twins.Count == 1) return best.Match;
+        var bestAgreement = twins.Max(v => v.ColourAgreement);
+        return twins.Where(v => v.ColourAgreement >= bestAgreement - ColourSignature.AgreementTolerance).MaxBy(v => v.Match.Inliers)!.Match;
+    }
+
+    /// <summary>Whether two matches put their targets' corners in the same places (within 5 % of the first one's diagonal).</summary>
+    private static bool SameRegion(TargetMatch a, TargetMatch b)
+    {
+        var diagonal = Math.Sqrt(Math.Pow(a.Corners[2][0] - a.Corners[0][0], 2) + Math.Pow(a.Corners[2][1] - a.Corners[0][1], 2));
+        return a.Corners.Zip(b.Corners).All(c => Math.Sqrt(Math.Pow(c.First[0] - c.Second[0], 2) + Math.Pow(c.First[1] - c.Second[1], 2)) < 0.05 * diagonal);
+    }
+
+    /// <summary>A verified match; its colour agreement is measured when first asked for, since it decodes the query in colour.</summary>
+    private sealed class VerifiedCandidate(ImageFeatures query, IndexedTarget target, TargetMatch match)
+    {
+        private double? colourAgreement;
+        public TargetMatch Match { get; } = match;
+
+        /// <summary>ColourSignature.Agreement of the query's colours with the target's; 1 when either has no colours.</summary>
+        public double ColourAgreement => colourAgreement ??= target.Colour is null || query.Colour is not { } colour ? 1
+            : ColourSignature.Agreement(target.Colour, colour,
+                Match.Corners.Select(c => new Point2f((float)(c[0] * query.Scale), (float)(c[1] * query.Scale))).ToArray());
     }
 
     /// <summary>The probability that a verified match names the right target: a logistic regression on

@@ -47,6 +47,28 @@ public sealed class TargetLifecycleTests(FleetFixture fixture)
     }
 
     [Fact]
+    public async Task Two_brands_targets_that_differ_only_in_colour_are_each_recognised_as_their_own()
+    {
+        var brand = await Client.CreateTenantAsync("Brand", "brand");
+        var otherBrand = await Client.CreateTenantAsync("Other brand", "brand");
+        var app = await Client.CreateTenantAsync("App", "app");
+        // One poster in two colours: in grey, which recognition's features see, they are the same image.
+        var (image, twinImage) = TestImages.ColourTwins(seed: 44);
+        var targetId = await Client.UploadTargetAsync(brand.ApiKey, "the poster", image);
+        Assert.Equal("active", (string?)(await Client.WaitForTargetGradeAsync(brand.ApiKey, targetId))["status"]);
+        var twinId = await Client.UploadTargetAsync(otherBrand.ApiKey, "the poster in other colours", twinImage);
+        Assert.Equal("active", (string?)(await Client.WaitForTargetGradeAsync(otherBrand.ApiKey, twinId))["status"]);
+        await Client.CreateCampaignAsync(brand.ApiKey, ArFleetClient.VoucherCampaign(targetId));
+        await Client.CreateCampaignAsync(otherBrand.ApiKey, ArFleetClient.VoucherCampaign(twinId));
+
+        for (var seed = 0; seed < 3; seed++)
+        {
+            Assert.Equal(targetId.ToString(), await ScannedTargetAsync(app.ApiKey, image, 2 * seed));
+            Assert.Equal(twinId.ToString(), await ScannedTargetAsync(app.ApiKey, twinImage, 2 * seed + 1));
+        }
+    }
+
+    [Fact]
     public async Task A_deactivated_target_is_not_recognised_until_it_is_activated_again()
     {
         var brand = await Client.CreateTenantAsync("Brand", "brand");
@@ -160,6 +182,13 @@ public sealed class TargetLifecycleTests(FleetFixture fixture)
         using var response = await Client.SubmitScanAsync(appKey, TestImages.CameraScan(target, seed).Jpeg, $"user-{seed}", $"device-{seed}");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return (string)(await response.Content.ReadFromJsonAsync<JsonObject>())!["outcome"]!;
+    }
+
+    private async Task<string?> ScannedTargetAsync(string appKey, byte[] target, int seed)
+    {
+        using var response = await Client.SubmitScanAsync(appKey, TestImages.CameraScan(target, seed).Jpeg, $"user-{seed}", $"device-{seed}");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (string?)(await response.Content.ReadFromJsonAsync<JsonObject>())!["target"]?["targetId"];
     }
 
     /// <summary>Scans (a new user and photo each time) until the outcome is the expected one or 10 s have passed.</summary>

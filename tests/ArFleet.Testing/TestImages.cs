@@ -16,6 +16,32 @@ public static class TestImages
         return image.ImEncode(".png");
     }
 
+    /// <summary>Two targets that are one image in grey, as a 福 printed black on red is to the same 福 printed black on
+    /// cream: the target's grey tinted green and tinted magenta, by amounts that follow the grey (none in black and
+    /// white, most in mid-grey), so that the colours' contrasts differ too, and whose brightness is the same grey.</summary>
+    public static (byte[] Green, byte[] Magenta) ColourTwins(int seed)
+    {
+        using var colour = Texture(seed, 480, 360);
+        using var gray = colour.CvtColor(ColorConversionCodes.BGR2GRAY);
+        gray.GetArray(out byte[] grays);
+        byte[] Tinted(int sign)
+        {
+            var pixels = new byte[grays.Length * 3];
+            for (var i = 0; i < grays.Length; i++)
+            {
+                var g = grays[i];
+                // +t on red and blue, -0.7036 t on green keeps 0.299 R + 0.587 G + 0.114 B at g.
+                var t = sign * 0.9 * Math.Min(g, 255 - g);
+                pixels[3 * i] = (byte)Math.Round(g + t);
+                pixels[3 * i + 1] = (byte)Math.Round(g - 0.7036 * t);
+                pixels[3 * i + 2] = (byte)Math.Round(g + t);
+            }
+            using var image = Mat.FromPixelData(colour.Rows, colour.Cols, MatType.CV_8UC3, pixels);
+            return image.ImEncode(".png");
+        }
+        return (Tinted(-1), Tinted(1));
+    }
+
     /// <summary>A frame of <paramref name="width"/>×<paramref name="height"/> showing the target under a
     /// random perspective, covering roughly 25–50 % of the frame's width.</summary>
     public static Scan CameraScan(byte[] target, int seed, int width = 640, int height = 480)

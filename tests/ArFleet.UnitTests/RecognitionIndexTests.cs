@@ -16,11 +16,13 @@ public class RecognitionIndexTests
 
     private IndexedTarget Register(TargetIndex index, int seed) => TryRegister(index, seed) ?? throw new InvalidOperationException($"target {seed} was rejected");
 
-    private IndexedTarget? TryRegister(TargetIndex index, int seed)
+    private IndexedTarget? TryRegister(TargetIndex index, int seed) => TryRegister(index, TestImages.Target(seed));
+
+    private IndexedTarget? TryRegister(TargetIndex index, byte[] image)
     {
-        var (features, grade) = grader.Assess(TestImages.Target(seed));
-        if (grade.RejectionReason is not null) { features.Dispose(); return null; }
-        var target = new IndexedTarget(Guid.NewGuid(), Guid.NewGuid(), features.Width, features.Height, features.Points, features.Descriptors);
+        var graded = grader.Assess(image);
+        if (graded.Grade.RejectionReason is not null) { graded.Features.Dispose(); return null; }
+        var target = graded.ToIndexed(Guid.NewGuid(), Guid.NewGuid());
         Assert.True(index.Add(target));
         return target;
     }
@@ -129,6 +131,28 @@ public class RecognitionIndexTests
         Assert.Null(index.Match(copy, exclude: original.TargetId));
     }
 
+    [Fact]
+    public void Targets_that_differ_only_in_colour_are_each_recognised_as_themselves()
+    {
+        // One candidate verified at first: when it is the twin, only its colours make the index verify the next one.
+        using var index = new TargetIndex(Microsoft.Extensions.Options.Options.Create(new RecognitionOptions { Candidates = 1 }));
+        foreach (var seed in new[] { 21, 22, 23 })
+        {
+            var (original, twin) = TestImages.ColourTwins(seed);
+            var originalTarget = TryRegister(index, original)!;
+            var twinTarget = TryRegister(index, twin)!;
+            foreach (var (image, expected, other) in new[] { (original, originalTarget, twinTarget), (twin, twinTarget, originalTarget) })
+            {
+                for (var scanSeed = 0; scanSeed < 3; scanSeed++)
+                {
+                    using var scan = extractor.ExtractQuery(TestImages.CameraScan(image, seed * 10 + scanSeed).Jpeg);
+                    Assert.NotNull(TargetIndex.Verify(scan, other, Options.Value.MinInliers)); // in grey, the scan shows either target
+                    Assert.Equal(expected.TargetId, index.Match(scan)?.TargetId);
+                }
+            }
+        }
+    }
+
     private static byte[] Reencoded(byte[] png)
     {
         using var image = Cv2.ImDecode(png, ImreadModes.Color);
@@ -142,9 +166,9 @@ public class TargetGraderTests
 
     private TargetGrader.Grade Grade(byte[] image)
     {
-        var (features, grade) = grader.Assess(image);
-        features.Dispose();
-        return grade;
+        var graded = grader.Assess(image);
+        graded.Features.Dispose();
+        return graded.Grade;
     }
 
     [Fact]

@@ -39,11 +39,12 @@ public static class Evaluation
             try
             {
                 // --ungraded-distractors: distractors only load the index, so the scale runs skip their simulated scans (~30 ms each).
-                var (features, grade) = ungradedDistractors && name.StartsWith("distractor-")
-                    ? new GradedTarget(extractor.ExtractTarget(File.ReadAllBytes(file)), new TargetGrader.Grade(TargetGrader.MinAcceptedGrade, null, 0, []))
-                    : grader.Assess(File.ReadAllBytes(file));
-                if (grade.RejectionReason is not null) { features.Dispose(); graded.Add((name, null, grade.RejectionReason)); return; }
-                graded.Add((name, new IndexedTarget(IdOf(name), Guid.Empty, features.Width, features.Height, features.Points, features.Descriptors), null));
+                var image = File.ReadAllBytes(file);
+                var target = ungradedDistractors && name.StartsWith("distractor-")
+                    ? new GradedTarget(extractor.ExtractTarget(image), new TargetGrader.Grade(TargetGrader.MinAcceptedGrade, null, 0, []), extractor.TargetColour(image))
+                    : grader.Assess(image);
+                if (target.Grade.RejectionReason is not null) { target.Features.Dispose(); graded.Add((name, null, target.Grade.RejectionReason)); return; }
+                graded.Add((name, target.ToIndexed(IdOf(name), Guid.Empty), null));
             }
             catch (ImageRejectedException e) { graded.Add((name, null, e.Message)); }
         });
