@@ -102,10 +102,9 @@ public sealed class TargetIndex(IOptions<RecognitionOptions> options) : IDisposa
             for (var i = 0; i < shortlist.Length; i++)
             {
                 var best = verified.MaxBy(v => v.Match.Inliers);
-                if (best is not null && best.ColourAgreement >= ColourSignature.MinAgreement
-                    // A clear match among the best-voted candidates is not going to be beaten by a worse-voted one.
-                    && (best.Match.Inliers >= 3 * minimum || i >= options.Candidates)) break;
-                if (best is null && i >= options.Candidates) break;
+                if (i >= options.Candidates && (best is null || best.ColourAgreement >= ColourSignature.MinAgreement)) break;
+                // A clear match in its target's colours among the best-voted candidates is not going to be beaten by a worse-voted one.
+                if (best is not null && best.Match.Inliers >= 3 * minimum && best.ColourAgreement >= ColourSignature.MinAgreement) break;
                 var target = slots[shortlist[i]]!;
                 if (Verify(query, target, minimum) is { } candidate) verified.Add(new VerifiedCandidate(query, target, candidate));
             }
