@@ -44,7 +44,7 @@ public sealed class FeatureExtractor(IOptions<RecognitionOptions> options)
     }
 
     public ImageFeatures ExtractTarget(Mat gray, double scale = 1.0) =>
-        Extract(gray, scale, options.TargetFeatures, options.TargetPyramidLevels, firstLevel: 0);
+        Extract(gray, scale, options.TargetFeatures, options.TargetPyramidLevels, firstLevel: 0, options.FastThreshold);
 
     /// <summary>The query's pyramid starts above its own resolution (QueryFirstLevel upscaled levels): a
     /// target seen small has its details a few pixels apart, and FAST finds them only once they are enlarged.</summary>
@@ -52,7 +52,8 @@ public sealed class FeatureExtractor(IOptions<RecognitionOptions> options)
     {
         using var gray = Reduced(image, options.QueryMaxSide, out var scale);
         var size = gray.Size();
-        return Extract(gray, scale, options.QueryFeatures, options.QueryPyramidLevels, options.QueryFirstLevel, () => ReducedColour(image, size));
+        return Extract(gray, scale, options.QueryFeatures, options.QueryPyramidLevels, options.QueryFirstLevel, QueryFastThreshold(gray),
+            () => ReducedColour(image, size));
     }
 
     /// <summary>The colour signature of a target image (see ColourSignature).</summary>
@@ -63,7 +64,15 @@ public sealed class FeatureExtractor(IOptions<RecognitionOptions> options)
     }
 
     public ImageFeatures ExtractQuery(Mat gray, double scale = 1.0) =>
-        Extract(gray, scale, options.QueryFeatures, options.QueryPyramidLevels, options.QueryFirstLevel);
+        Extract(gray, scale, options.QueryFeatures, options.QueryPyramidLevels, options.QueryFirstLevel, QueryFastThreshold(gray));
+
+    /// <summary>A dim or blurred frame has few corners at the usual FAST threshold, and a target in it fewer still: a
+    /// frame with fewer corners than a tenth of the query's features is extracted at DimQueryFastThreshold instead.</summary>
+    private int QueryFastThreshold(Mat gray)
+    {
+        using var fast = FastFeatureDetector.Create(options.FastThreshold);
+        return fast.Detect(gray).Length < options.QueryFeatures / 10 ? options.DimQueryFastThreshold : options.FastThreshold;
+    }
 
     /// <summary>Decodes within the image limits (dimensions checked from the header first, so a decompression
     /// bomb is never decoded) to grey at most <paramref name="maxSide"/> px a side; scale maps back to the original.</summary>
@@ -93,10 +102,11 @@ public sealed class FeatureExtractor(IOptions<RecognitionOptions> options)
 
     /// <summary>ORB with a low FAST threshold and a small patch: printed logos are flat shapes whose few corners
     /// are often low-contrast after a camera's blur, and a small patch keeps details near a small target's edge.</summary>
-    private ImageFeatures Extract(Mat gray, double scale, int features, int pyramidLevels, int firstLevel, Func<Mat>? decodeColour = null)
+    private ImageFeatures Extract(Mat gray, double scale, int features, int pyramidLevels, int firstLevel, int fastThreshold,
+        Func<Mat>? decodeColour = null)
     {
         using var orb = ORB.Create(features, scaleFactor: 1.2f, nLevels: pyramidLevels, edgeThreshold: options.PatchSize,
-            firstLevel: firstLevel, patchSize: options.PatchSize, fastThreshold: options.FastThreshold);
+            firstLevel: firstLevel, patchSize: options.PatchSize, fastThreshold: fastThreshold);
         var descriptors = new Mat();
         orb.DetectAndCompute(gray, null, out var keypoints, descriptors);
         return new ImageFeatures(keypoints.Select(k => k.Pt).ToArray(), descriptors, gray.Width, gray.Height, scale, decodeColour);

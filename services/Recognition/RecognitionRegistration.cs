@@ -68,6 +68,9 @@ public sealed class RecognitionOptions
     /// <summary>ORB's FAST threshold and patch size, for queries and targets alike (measured with recognize-eval).</summary>
     public int FastThreshold { get; set; } = 10;
     public int PatchSize { get; set; } = 25;
+    /// <summary>FAST threshold for a dim or blurred query, one whose frame has fewer corners at FastThreshold than a tenth
+    /// of QueryFeatures (measured with recognize-eval).</summary>
+    public int DimQueryFastThreshold { get; set; } = 7;
     /// <summary>Hash tables and bits per binary word of the inverted file (see BinaryWordIndex): each table costs 4 bytes
     /// per target feature and 2^bits × 8 bytes of bucket heads.</summary>
     public int HashTables { get; set; } = 16;

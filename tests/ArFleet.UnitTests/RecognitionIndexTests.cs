@@ -153,6 +153,33 @@ public class RecognitionIndexTests
         }
     }
 
+    [Theory]
+    [InlineData(2)]
+    [InlineData(7)]
+    public void A_dim_blurred_scan_is_recognised_with_the_lower_fast_threshold(int seed)
+    {
+        using var index = new TargetIndex(Options);
+        var target = Register(index, seed);
+        var dim = Dimmed(TestImages.CameraScan(TestImages.Target(seed), seed).Jpeg, gain: 0.25);
+
+        using var scan = extractor.ExtractQuery(dim);
+        Assert.Equal(target.TargetId, index.Match(scan)?.TargetId);
+        // At the usual threshold the frame has too few corners left: the lower one is what recognises it.
+        var usual = new FeatureExtractor(Microsoft.Extensions.Options.Options.Create(new RecognitionOptions { DimQueryFastThreshold = Options.Value.FastThreshold }));
+        using var usualScan = usual.ExtractQuery(dim);
+        Assert.Null(index.Match(usualScan));
+    }
+
+    /// <summary>The frame at a fraction of its brightness, blurred more, as in a dim shop.</summary>
+    private static byte[] Dimmed(byte[] jpeg, double gain)
+    {
+        using var image = Cv2.ImDecode(jpeg, ImreadModes.Color);
+        using var dim = new Mat();
+        image.ConvertTo(dim, MatType.CV_8UC3, gain, 0);
+        Cv2.GaussianBlur(dim, dim, new Size(0, 0), 1.5);
+        return dim.ImEncode(".jpg", new ImageEncodingParam(ImwriteFlags.JpegQuality, 80));
+    }
+
     private static byte[] Reencoded(byte[] png)
     {
         using var image = Cv2.ImDecode(png, ImreadModes.Color);
