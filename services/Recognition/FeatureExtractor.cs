@@ -52,8 +52,7 @@ public sealed class FeatureExtractor(IOptions<RecognitionOptions> options)
     {
         using var gray = Reduced(image, options.QueryMaxSide, out var scale);
         var size = gray.Size();
-        return Extract(gray, scale, options.QueryFeatures, options.QueryPyramidLevels, options.QueryFirstLevel, QueryFastThreshold(gray),
-            () => ReducedColour(image, size));
+        return ExtractQuery(gray, scale, () => ReducedColour(image, size));
     }
 
     /// <summary>The colour signature of a target image (see ColourSignature).</summary>
@@ -63,8 +62,8 @@ public sealed class FeatureExtractor(IOptions<RecognitionOptions> options)
         return ColourSignature.Of(colour);
     }
 
-    public ImageFeatures ExtractQuery(Mat gray, double scale = 1.0) =>
-        Extract(gray, scale, options.QueryFeatures, options.QueryPyramidLevels, options.QueryFirstLevel, QueryFastThreshold(gray));
+    public ImageFeatures ExtractQuery(Mat gray, double scale = 1.0, Func<Mat>? decodeColour = null) =>
+        Extract(gray, scale, options.QueryFeatures, options.QueryPyramidLevels, options.QueryFirstLevel, QueryFastThreshold(gray), decodeColour);
 
     /// <summary>A dim or blurred frame has few corners at the usual FAST threshold, and a target in it fewer still: a
     /// frame with fewer corners than a tenth of the query's features is extracted at DimQueryFastThreshold instead.</summary>
