@@ -17,8 +17,8 @@ public static class TestImages
     }
 
     /// <summary>Two targets that are one image in grey, as a 福 printed black on red is to the same 福 printed black on
-    /// cream: the target's grey tinted green and tinted magenta, by amounts that follow the grey (none in black and
-    /// white, most in mid-grey), so that the colours' contrasts differ too, and whose brightness is the same grey.</summary>
+    /// cream: a target's grey tinted green and tinted magenta without changing its brightness. The tint follows the grey
+    /// (none in black and white, most in mid-grey), so the channels' contrasts differ too.</summary>
     public static (byte[] Green, byte[] Magenta) ColourTwins(int seed)
     {
         using var colour = Texture(seed, 480, 360);
