@@ -1,3 +1,4 @@
+using System.Numerics;
 using OpenCvSharp;
 
 namespace ArFleet.Recognition;
@@ -24,33 +25,57 @@ public static class ColourSignature
         return pixels.SelectMany(p => new[] { p.Item0, p.Item1, p.Item2 }).ToArray();
     }
 
-    /// <summary>How well the query's colours inside the target's corners (query pixels) agree with the signature: R² of
-    /// one gain for all channels plus a bias per channel. A lighting change or a white-balance offset keeps it near 1;
-    /// a plate or print of another hue does not, since no single gain fits its channels' contrasts.</summary>
-    public static double Agreement(byte[] signature, Mat queryColour, Point2f[] corners)
+    /// <summary>The signature of the region inside <paramref name="corners"/> (clockwise from the target's top left),
+    /// rectified: what a target whose corners are there would have.</summary>
+    public static byte[] Of(Mat colour, Point2f[] corners)
     {
         const int warpedSide = 4 * Side; // warp larger, then average down, so the thumbnail does not alias
         Point2f[] square = [new(0, 0), new(warpedSide, 0), new(warpedSide, warpedSide), new(0, warpedSide)];
         using var toSquare = Cv2.GetPerspectiveTransform(corners, square);
         using var warped = new Mat();
-        Cv2.WarpPerspective(queryColour, warped, toSquare, new Size(warpedSide, warpedSide), InterpolationFlags.Linear, BorderTypes.Replicate);
-        var seen = Of(warped);
+        Cv2.WarpPerspective(colour, warped, toSquare, new Size(warpedSide, warpedSide), InterpolationFlags.Linear, BorderTypes.Replicate);
+        return Of(warped);
+    }
 
-        double[] targetMean = new double[3], seenMean = new double[3];
-        for (var i = 0; i < signature.Length; i++) { targetMean[i % 3] += signature[i]; seenMean[i % 3] += seen[i]; }
-        for (var c = 0; c < 3; c++) { targetMean[c] /= Side * Side; seenMean[c] /= Side * Side; }
-        double covariance = 0, targetVariance = 0, seenVariance = 0;
-        for (var i = 0; i < signature.Length; i++)
+    /// <summary>How well the query's colours inside the target's corners (query pixels) agree with the signature: R² of
+    /// one gain for all channels plus a bias per channel, which is the squared correlation of the two signatures with
+    /// each channel's mean removed (0 when the gain would be negative). A lighting change or a white-balance offset keeps
+    /// it near 1; a plate or print of another hue does not, since no single gain fits its channels' contrasts.</summary>
+    public static double Agreement(byte[] signature, Mat queryColour, Point2f[] corners)
+    {
+        var correlation = Correlation(Centred(signature), Centred(Of(queryColour, corners)));
+        return correlation <= 0 ? 0 : correlation * correlation;
+    }
+
+    /// <summary>BGR values with each channel's mean removed, scaled to unit length, so that the dot product of two is
+    /// their correlation; all zero for a flat image, which correlates with nothing.</summary>
+    public static float[] Centred(ReadOnlySpan<byte> bgr)
+    {
+        var mean = new double[3];
+        for (var i = 0; i < bgr.Length; i++) mean[i % 3] += bgr[i];
+        for (var c = 0; c < 3; c++) mean[c] /= bgr.Length / 3;
+        var centred = new float[bgr.Length];
+        double variance = 0;
+        for (var i = 0; i < bgr.Length; i++)
         {
-            double t = signature[i] - targetMean[i % 3], s = seen[i] - seenMean[i % 3];
-            covariance += t * s;
-            targetVariance += t * t;
-            seenVariance += s * s;
+            centred[i] = (float)(bgr[i] - mean[i % 3]);
+            variance += centred[i] * centred[i];
         }
-        if (targetVariance < 1 || seenVariance < 1) return 0; // a flat image or view: nothing to compare
-        var gain = covariance / targetVariance;
-        if (gain <= 0) return 0; // light and dark swapped
-        // Residual of the least-squares fit: seenVariance - gain * covariance.
-        return 1 - (seenVariance - gain * covariance) / seenVariance;
+        if (variance < 1) return new float[bgr.Length];
+        var scale = (float)(1 / Math.Sqrt(variance));
+        for (var i = 0; i < centred.Length; i++) centred[i] *= scale;
+        return centred;
+    }
+
+    /// <summary>The dot product of two Centred vectors of one length.</summary>
+    public static float Correlation(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        var sum = Vector<float>.Zero;
+        var i = 0;
+        for (; i + Vector<float>.Count <= a.Length; i += Vector<float>.Count)
+            sum += new Vector<float>(a[i..]) * new Vector<float>(b[i..]);
+        var dot = Vector.Sum(sum);
+        for (; i < a.Length; i++) dot += a[i] * b[i];
+        return dot;
     }
 }
