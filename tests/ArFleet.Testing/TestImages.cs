@@ -16,41 +16,62 @@ public static class TestImages
         return image.ImEncode(".png");
     }
 
+    /// <summary>A poster-like target printed on a light label, its margin a tenth of the label: the label's edge stands
+    /// out from a scene whatever the poster's colours.</summary>
+    public static byte[] Label(int seed, int width = 480, int height = 360)
+    {
+        var margin = width / 20;
+        using var poster = Texture(seed, width - 2 * margin, height - 2 * margin);
+        using var label = new Mat(height, width, MatType.CV_8UC3, new Scalar(235, 240, 242));
+        poster.CopyTo(label[new Rect(margin, margin, poster.Width, poster.Height)]);
+        return label.ImEncode(".png");
+    }
+
     /// <summary>Two targets that are one image in grey, as a 福 printed black on red is to the same 福 printed black on
     /// cream: a target's grey tinted green and tinted magenta without changing its brightness. The tint follows the grey
     /// (none in black and white, most in mid-grey), so the channels' contrasts differ too.</summary>
     public static (byte[] Green, byte[] Magenta) ColourTwins(int seed)
     {
-        using var colour = Texture(seed, 480, 360);
+        var twins = ColourVariants(Target(seed));
+        return (twins[0], twins[1]);
+    }
+
+    /// <summary>Four targets that are the image in grey (see ColourTwins): tinted green, magenta, orange and blue.</summary>
+    public static byte[][] ColourVariants(byte[] image)
+    {
+        using var colour = Cv2.ImDecode(image, ImreadModes.Color);
         using var gray = colour.CvtColor(ColorConversionCodes.BGR2GRAY);
         gray.GetArray(out byte[] grays);
-        byte[] Tinted(int sign)
+        // Tints (per unit t, in B, G, R) that keep 0.299 R + 0.587 G + 0.114 B at the grey.
+        (double B, double G, double R)[] tints = [(-1, 0.7036, -1), (1, -0.7036, 1), (-1, -0.2, 0.7734), (1, 0.2, -0.7739)];
+        return tints.Select(tint =>
         {
             var pixels = new byte[grays.Length * 3];
             for (var i = 0; i < grays.Length; i++)
             {
                 var g = grays[i];
-                // +t on red and blue, -0.7036 t on green keeps 0.299 R + 0.587 G + 0.114 B at g.
-                var t = sign * 0.9 * Math.Min(g, 255 - g);
-                pixels[3 * i] = (byte)Math.Round(g + t);
-                pixels[3 * i + 1] = (byte)Math.Round(g - 0.7036 * t);
-                pixels[3 * i + 2] = (byte)Math.Round(g + t);
+                var t = 0.9 * Math.Min(g, 255 - g);
+                pixels[3 * i] = (byte)Math.Clamp(Math.Round(g + tint.B * t), 0, 255);
+                pixels[3 * i + 1] = (byte)Math.Clamp(Math.Round(g + tint.G * t), 0, 255);
+                pixels[3 * i + 2] = (byte)Math.Clamp(Math.Round(g + tint.R * t), 0, 255);
             }
-            using var image = Mat.FromPixelData(colour.Rows, colour.Cols, MatType.CV_8UC3, pixels);
-            return image.ImEncode(".png");
-        }
-        return (Tinted(-1), Tinted(1));
+            using var tinted = Mat.FromPixelData(colour.Rows, colour.Cols, MatType.CV_8UC3, pixels);
+            return tinted.ImEncode(".png");
+        }).ToArray();
     }
 
     /// <summary>A frame of <paramref name="width"/>×<paramref name="height"/> showing the target under a
-    /// random perspective, covering roughly 25–50 % of the frame's width.</summary>
-    public static Scan CameraScan(byte[] target, int seed, int width = 640, int height = 480)
+    /// random perspective, covering roughly 45–75 % of the frame's width (<paramref name="share"/> when given);
+    /// <paramref name="extraBlur"/> blurs it more, as a shaking hand does; the scene has <paramref name="sceneShapes"/> shapes.</summary>
+    public static Scan CameraScan(byte[] target, int seed, int width = 640, int height = 480, double? share = null, double extraBlur = 0,
+        int sceneShapes = 25)
     {
         var random = new Random(seed);
         using var targetImage = Cv2.ImDecode(target, ImreadModes.Color);
-        using var frame = Texture(seed + 1_000_003, width, height, shapes: 25);
+        using var frame = Texture(seed + 1_000_003, width, height, shapes: sceneShapes);
 
         var scale = 0.45 + random.NextDouble() * 0.3;
+        if (share is { } wanted) scale = wanted;
         var w = width * scale;
         var h = w * targetImage.Height / targetImage.Width;
         var cx = width / 2.0 + (random.NextDouble() - 0.5) * (width - w) * 0.6;
@@ -65,6 +86,7 @@ public static class TestImages
         Cv2.WarpPerspective(targetImage, frame, homography, frame.Size(), InterpolationFlags.Linear, BorderTypes.Transparent);
 
         Cv2.GaussianBlur(frame, frame, new Size(3, 3), 0.8);
+        if (extraBlur > 0) Cv2.GaussianBlur(frame, frame, new Size(0, 0), extraBlur);
         using var noise = new Mat(frame.Size(), MatType.CV_16SC3);
         Cv2.Randn(noise, Scalar.All(0), Scalar.All(6));
         using var noisy = new Mat();

@@ -13,7 +13,8 @@ public sealed class Calibration
 
     public void Add(TargetMatch? match, bool correct)
     {
-        if (match is not null) samples.Add((match.Inliers, match.InlierRatio, correct));
+        // Outline matches have a confidence of their own (Outlines.Confidence).
+        if (match is { Kind: MatchKind.Features }) samples.Add((match.Inliers, match.InlierRatio, correct));
     }
 
     /// <summary>Coefficients (intercept, ln inliers, inlier ratio) by Newton's method on the log-likelihood,

@@ -63,6 +63,7 @@ public static class Evaluation
         var results = new List<(string Truth, string? Answer, double Ms)>();
         var targetByName = accepted.ToDictionary(t => names[t.TargetId]);
         var shortlistMisses = 0;
+        var (outlineAnswers, outlineRight) = (0, 0);
         var calibration = args.Flag("calibrate") ? new Calibration() : null;
         foreach (var query in queries)
         {
@@ -85,6 +86,11 @@ public static class Evaluation
             }
             catch (ImageRejectedException) { match = null; }
             results.Add((query.Target, match is null ? null : names[match.TargetId], clock.Elapsed.TotalMilliseconds));
+            if (match is { Kind: MatchKind.Outline })
+            {
+                outlineAnswers++;
+                if (names[match.TargetId] == query.Target) outlineRight++;
+            }
         }
 
         var report = new Dictionary<string, object?>
@@ -133,6 +139,8 @@ public static class Evaluation
         });
         report["rejectionReasons"] = graded.Where(g => g.Reason is not null).GroupBy(g => g.Reason!.Split(':')[0]).ToDictionary(g => g.Key, g => g.Count());
         report["shortlistMisses"] = shortlistMisses;
+        // Answers recognised by the outline (see Outlines), and how many of them named the query's target.
+        report["outlineMatches"] = new { answers = outlineAnswers, right = outlineRight };
         if (calibration is not null)
             report["calibration"] = new
             {
