@@ -30,8 +30,9 @@ public sealed class TargetIndex(IOptions<RecognitionOptions> options) : IDisposa
     private readonly ReaderWriterLockSlim gate = new();
     private readonly BinaryWordIndex words = new(options.Value.HashTables, options.Value.HashBits, options.Value.MaxWordDistance);
     private readonly List<IndexedTarget?> slots = [];
-    // Per slot: Outlines.Coarse of the target's colour signature (null without one).
-    private readonly List<float[]?> coarseOutlines = [];
+    // Outlines.Coarse of each slot's colour signature, one slot after another, so that ranking every target reads
+    // memory in order; all zero for a slot without one, which correlates with nothing.
+    private float[] coarseOutlines = [];
     private readonly Stack<int> freeSlots = new();
     private readonly Dictionary<Guid, int> slotOf = [];
     // Deleted targets stay refused: a late TargetIndexed for one of them must not bring it back.
@@ -57,8 +58,11 @@ public sealed class TargetIndex(IOptions<RecognitionOptions> options) : IDisposa
         {
             if (deleted.Contains(target.TargetId) || slotOf.ContainsKey(target.TargetId)) return false;
             var slot = freeSlots.Count > 0 ? freeSlots.Pop() : slots.Count;
-            if (slot == slots.Count) { slots.Add(target); coarseOutlines.Add(coarseOutline); }
-            else { slots[slot] = target; coarseOutlines[slot] = coarseOutline; }
+            if (slot == slots.Count) slots.Add(target); else slots[slot] = target;
+            if (coarseOutlines.Length < slots.Count * Outlines.CoarseLength)
+                Array.Resize(ref coarseOutlines, Math.Max(2 * coarseOutlines.Length, slots.Count * Outlines.CoarseLength));
+            var coarseSlot = coarseOutlines.AsSpan(slot * Outlines.CoarseLength, Outlines.CoarseLength);
+            if (coarseOutline is null) coarseSlot.Clear(); else coarseOutline.CopyTo(coarseSlot);
             slotOf[target.TargetId] = slot;
             words.Add(slot, descriptors);
             return true;
@@ -77,7 +81,7 @@ public sealed class TargetIndex(IOptions<RecognitionOptions> options) : IDisposa
             var target = slots[slot]!;
             words.Remove(slot, DescriptorRows(target.Descriptors));
             slots[slot] = null;
-            coarseOutlines[slot] = null;
+            coarseOutlines.AsSpan(slot * Outlines.CoarseLength, Outlines.CoarseLength).Clear();
             freeSlots.Push(slot);
             target.Descriptors.Dispose(); // safe: matches hold the read lock while they use a target
         }
@@ -177,15 +181,13 @@ public sealed class TargetIndex(IOptions<RecognitionOptions> options) : IDisposa
         var views = Outlines.Quadrilaterals(colour).SelectMany(q => Enumerable.Range(0, 4).Select(turn => Outlines.Turned(q, turn)))
             .Select(corners => (Corners: corners, Signature: ColourSignature.Of(colour, corners))).ToList();
         if (views.Count == 0) return null;
-        var coarseViews = views.Select(v => Outlines.Coarse(v.Signature)).ToArray();
+        var coarseViews = views.SelectMany(v => Outlines.Coarse(v.Signature)).ToArray();
 
         var ranked = new List<(int Slot, float Score)>(Outlines.Shortlisted + 1);
-        for (var slot = 0; slot < coarseOutlines.Count; slot++)
+        for (var slot = 0; slot < slots.Count; slot++)
         {
-            if (coarseOutlines[slot] is not { } coarse) continue;
-            var score = float.MinValue;
-            foreach (var view in coarseViews) score = Math.Max(score, ColourSignature.Correlation(coarse, view));
-            if ((ranked.Count == Outlines.Shortlisted && score <= ranked[^1].Score) || !eligible(slot)) continue;
+            var score = Outlines.BestCorrelation(coarseOutlines.AsSpan(slot * Outlines.CoarseLength, Outlines.CoarseLength), coarseViews);
+            if ((ranked.Count == Outlines.Shortlisted && score <= ranked[^1].Score) || !eligible(slot) || slots[slot]!.Colour is null) continue;
             var at = ranked.FindIndex(r => r.Score < score);
             ranked.Insert(at < 0 ? ranked.Count : at, (slot, score));
             if (ranked.Count > Outlines.Shortlisted) ranked.RemoveAt(Outlines.Shortlisted);
