@@ -16,8 +16,9 @@ public static class Outlines
     public const double MinCorrelation = 0.88;
     public const double MinLead = 0.05;
     /// <summary>Features of the scan that must match the target's where its outline puts them (see TargetIndex.Supporting).
-    /// On make-dataset --seed 7 the one wrong outline match had 1; of the 46 right ones with every target registered, 45
-    /// had 10 or more.</summary>
+    /// Another label where the target would be has at most 6 (see the tests); the right outline answers on make-dataset
+    /// --seed 7 with every target registered had 9 or more. It does not stop every look-alike: a rejected logo with the
+    /// same colours and layout as an accepted one had 20.</summary>
     public const int MinSupport = 8;
     /// <summary>Targets ranked by the coarse signature that are compared in full.</summary>
     public const int Shortlisted = 16;

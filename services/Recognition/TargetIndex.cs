@@ -173,8 +173,9 @@ public sealed class TargetIndex(IOptions<RecognitionOptions> options) : IDisposa
     }
 
     /// <summary>The target whose colour signature one of the scan's quadrilaterals shows (see Outlines), or null. Every
-    /// eligible target is ranked by its coarse signature (48 numbers, so about 2 ms at 50,000 targets); the best
-    /// Outlines.Shortlisted are compared in full, and the best must lead the next target clearly. Called under the read lock.</summary>
+    /// eligible target is ranked by its coarse signature (48 numbers: linear in the targets, a few milliseconds a scan at
+    /// 50,000); the best Outlines.Shortlisted are compared in full, and the best must lead the next target clearly and be
+    /// supported by its own features. Called under the read lock.</summary>
     private TargetMatch? MatchOutline(ImageFeatures query, Func<int, bool> eligible)
     {
         if (query.Colour is not { } colour) return null;

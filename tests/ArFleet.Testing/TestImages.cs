@@ -16,7 +16,7 @@ public static class TestImages
         return image.ImEncode(".png");
     }
 
-    /// <summary>A poster-like target printed on a light label, its margin a tenth of the label: the label's edge stands
+    /// <summary>A poster-like target printed on a light label with a margin of a twentieth of its width: the label's edge stands
     /// out from a scene whatever the poster's colours.</summary>
     public static byte[] Label(int seed, int width = 480, int height = 360)
     {
