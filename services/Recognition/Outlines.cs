@@ -54,7 +54,8 @@ public static class Outlines
                 ? polygon.Select(p => new Point2f(p.X, p.Y)).ToArray()
                 : CutOff(contour, colour.Width, colour.Height);
             if (corners is null) continue;
-            if (SignedArea(corners) < 0) Array.Reverse(corners); // clockwise, as a target's corners seen from the front
+            // Clockwise in image coordinates (y down), as a target's corners seen from the front: OpenCV's oriented area is then positive.
+            if (Cv2.ContourArea(corners, oriented: true) < 0) Array.Reverse(corners);
             // A dilated edge has a contour on either side: keep one.
             if (found.Any(f => f.Corners.Zip(corners).All(c => Math.Abs(c.First.X - c.Second.X) + Math.Abs(c.First.Y - c.Second.Y) < 8))) continue;
             found.Add((corners, area));
@@ -143,12 +144,5 @@ public static class Outlines
         double a = (double)p1.X * p2.Y - (double)p1.Y * p2.X, b = (double)p3.X * p4.Y - (double)p3.Y * p4.X;
         return new Point2f((float)((a * (p3.X - p4.X) - (p1.X - p2.X) * b) / denominator),
             (float)((a * (p3.Y - p4.Y) - (p1.Y - p2.Y) * b) / denominator));
-    }
-
-    private static double SignedArea(Point2f[] p)
-    {
-        double area = 0;
-        for (var i = 0; i < p.Length; i++) area += p[i].X * p[(i + 1) % p.Length].Y - p[(i + 1) % p.Length].X * p[i].Y;
-        return area / 2;
     }
 }

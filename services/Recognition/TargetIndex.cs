@@ -7,7 +7,11 @@ using OpenCvSharp;
 namespace ArFleet.Recognition;
 
 /// <summary>A target as the index holds it; Colour is its ColourSignature (null for a target stored before colours were).</summary>
-public sealed record IndexedTarget(Guid TargetId, Guid TenantId, int Width, int Height, Point2f[] Points, Mat Descriptors, byte[]? Colour = null);
+public sealed record IndexedTarget(Guid TargetId, Guid TenantId, int Width, int Height, Point2f[] Points, Mat Descriptors, byte[]? Colour = null)
+{
+    /// <summary>The target's corners in its own (reduced) pixels, clockwise from the top left.</summary>
+    public Point2f[] Corners => [new(0, 0), new(Width, 0), new(Width, Height), new(0, Height)];
+}
 
 /// <summary>A recognised target. Kind says what recognised it: features (Inliers and InlierRatio are the homography's) or
 /// the outline (see Outlines; no inliers).</summary>
@@ -151,12 +155,10 @@ public sealed class TargetIndex(IOptions<RecognitionOptions> options) : IDisposa
         var inlierRatio = (double)inliers / good.Length;
         if (inliers < minInliers || inlierRatio < 0.2) return null;
 
-        var corners = Cv2.PerspectiveTransform(
-            [new Point2f(0, 0), new Point2f(target.Width, 0), new Point2f(target.Width, target.Height), new Point2f(0, target.Height)],
-            homography);
+        var corners = Cv2.PerspectiveTransform(target.Corners, homography);
         if (!IsWellConditioned(corners, query.Width, query.Height)) return null;
         return new TargetMatch(target.TargetId, target.TenantId, Confidence(inliers, inlierRatio), inliers, Math.Round(inlierRatio, 3),
-            corners.Select(c => new[] { Math.Round(c.X / query.Scale, 1), Math.Round(c.Y / query.Scale, 1) }).ToArray());
+            InOriginalPixels(corners, query.Scale));
     }
 
     /// <summary>The verified candidate with the most inliers, unless other candidates explain the same region of the
@@ -208,7 +210,7 @@ public sealed class TargetIndex(IOptions<RecognitionOptions> options) : IDisposa
         // Its own features must agree: a plain logo's colours can correlate with another plain logo's.
         if (Supporting(query, target, corners) < Outlines.MinSupport) return null;
         return new TargetMatch(target.TargetId, target.TenantId, Outlines.Confidence(correlation), 0, 0,
-            corners.Select(c => new[] { Math.Round(c.X / query.Scale, 1), Math.Round(c.Y / query.Scale, 1) }).ToArray(), MatchKind.Outline);
+            InOriginalPixels(corners, query.Scale), MatchKind.Outline);
     }
 
     /// <summary>Query features whose nearest target feature (within 50 bits; unrelated descriptors differ by about 128)
@@ -217,8 +219,7 @@ public sealed class TargetIndex(IOptions<RecognitionOptions> options) : IDisposa
     internal static int Supporting(ImageFeatures query, IndexedTarget target, Point2f[] corners)
     {
         if (target.Points.Length == 0 || query.Count == 0) return 0;
-        using var toQuery = Cv2.GetPerspectiveTransform(
-            [new Point2f(0, 0), new Point2f(target.Width, 0), new Point2f(target.Width, target.Height), new Point2f(0, target.Height)], corners);
+        using var toQuery = Cv2.GetPerspectiveTransform(target.Corners, corners);
         var projected = Cv2.PerspectiveTransform(target.Points, toQuery);
         var radius = 0.025 * Math.Sqrt(Math.Pow(corners[2].X - corners[0].X, 2) + Math.Pow(corners[2].Y - corners[0].Y, 2));
         // The outline's own corners are no evidence beyond the outline: only details inside the target count.
@@ -228,6 +229,10 @@ public sealed class TargetIndex(IOptions<RecognitionOptions> options) : IDisposa
         return matcher.Match(query.Descriptors, target.Descriptors).Count(m => m.Distance < 50 && Inside(target.Points[m.TrainIdx])
             && Math.Abs(projected[m.TrainIdx].X - query.Points[m.QueryIdx].X) + Math.Abs(projected[m.TrainIdx].Y - query.Points[m.QueryIdx].Y) < radius);
     }
+
+    /// <summary>Corners in reduced query pixels as a match reports them: in the original image's pixels, to 0.1 px.</summary>
+    private static double[][] InOriginalPixels(Point2f[] corners, double scale) =>
+        corners.Select(c => new[] { Math.Round(c.X / scale, 1), Math.Round(c.Y / scale, 1) }).ToArray();
 
     /// <summary>Whether two matches put their targets' corners in the same places (within 5 % of the first one's diagonal).</summary>
     private static bool SameRegion(TargetMatch a, TargetMatch b)

@@ -31,8 +31,7 @@ public sealed class BruteForceBaseline(IReadOnlyList<IndexedTarget> targets, int
         using var mask = new Mat();
         using var homography = Cv2.FindHomography(InputArray.Create(source), InputArray.Create(destination), HomographyMethods.Ransac, 5.0, mask);
         if (homography.Empty()) return 0;
-        var corners = Cv2.PerspectiveTransform(
-            [new Point2f(0, 0), new Point2f(target.Width, 0), new Point2f(target.Width, target.Height), new Point2f(0, target.Height)], homography);
+        var corners = Cv2.PerspectiveTransform(target.Corners, homography);
         return Math.Abs(Cv2.ContourArea(corners)) > 100 && Cv2.IsContourConvex(corners) ? Cv2.CountNonZero(mask) : 0;
     }
 }
