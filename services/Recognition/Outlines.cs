@@ -63,6 +63,11 @@ public static class Outlines
         return found.OrderByDescending(f => f.Area).Take(MaxQuadrilaterals).Select(f => f.Corners).ToList();
     }
 
+    /// <summary>Each quadrilateral of the image in its four turns, with the ColourSignature a target lying there would show.</summary>
+    public static List<(Point2f[] Corners, byte[] Signature)> Views(Mat colour) =>
+        Quadrilaterals(colour).SelectMany(q => Enumerable.Range(0, 4).Select(turn => Turned(q, turn)))
+            .Select(corners => (corners, ColourSignature.Of(colour, corners))).ToList();
+
     /// <summary>The quadrilateral's corners starting from its <paramref name="turn"/>-th: one of the four ways a target
     /// can lie in it.</summary>
     public static Point2f[] Turned(Point2f[] corners, int turn) => Enumerable.Range(0, 4).Select(i => corners[(i + turn) % 4]).ToArray();
@@ -80,8 +85,8 @@ public static class Outlines
     }
 
     /// <summary>The highest correlation of a target's coarse signature with any of the views' (CoarseLength numbers each, one
-    /// after another). The target's six vectors are loaded once and kept in registers: at 50,000 targets this loop is
-    /// most of an outline match's cost.</summary>
+    /// after another). The target's six vectors are loaded once and kept in registers: OutlineIndex compares every
+    /// target with every view this way while it holds too few targets for cells.</summary>
     public static float BestCorrelation(ReadOnlySpan<float> target, ReadOnlySpan<float> views)
     {
         var t0 = Vector256.Create(target[..8]);

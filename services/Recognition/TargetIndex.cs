@@ -34,9 +34,7 @@ public sealed class TargetIndex(IOptions<RecognitionOptions> options) : IDisposa
     private readonly ReaderWriterLockSlim gate = new();
     private readonly BinaryWordIndex words = new(options.Value.HashTables, options.Value.HashBits, options.Value.MaxWordDistance);
     private readonly List<IndexedTarget?> slots = [];
-    // Outlines.Coarse of each slot's colour signature, one slot after another, so that ranking every target reads
-    // memory in order; all zero for a slot without one, which correlates with nothing.
-    private float[] coarseOutlines = [];
+    private readonly OutlineIndex outlines = new();
     private readonly Stack<int> freeSlots = new();
     private readonly Dictionary<Guid, int> slotOf = [];
     // Deleted targets stay refused: a late TargetIndexed for one of them must not bring it back.
@@ -63,10 +61,7 @@ public sealed class TargetIndex(IOptions<RecognitionOptions> options) : IDisposa
             if (deleted.Contains(target.TargetId) || slotOf.ContainsKey(target.TargetId)) return false;
             var slot = freeSlots.Count > 0 ? freeSlots.Pop() : slots.Count;
             if (slot == slots.Count) slots.Add(target); else slots[slot] = target;
-            if (coarseOutlines.Length < slots.Count * Outlines.CoarseLength)
-                Array.Resize(ref coarseOutlines, Math.Max(2 * coarseOutlines.Length, slots.Count * Outlines.CoarseLength));
-            var coarseSlot = coarseOutlines.AsSpan(slot * Outlines.CoarseLength, Outlines.CoarseLength);
-            if (coarseOutline is null) coarseSlot.Clear(); else coarseOutline.CopyTo(coarseSlot);
+            outlines.Set(slot, coarseOutline);
             slotOf[target.TargetId] = slot;
             words.Add(slot, descriptors);
             return true;
@@ -85,7 +80,7 @@ public sealed class TargetIndex(IOptions<RecognitionOptions> options) : IDisposa
             var target = slots[slot]!;
             words.Remove(slot, DescriptorRows(target.Descriptors));
             slots[slot] = null;
-            coarseOutlines.AsSpan(slot * Outlines.CoarseLength, Outlines.CoarseLength).Clear();
+            outlines.Clear(slot);
             freeSlots.Push(slot);
             target.Descriptors.Dispose(); // safe: matches hold the read lock while they use a target
         }
@@ -174,35 +169,26 @@ public sealed class TargetIndex(IOptions<RecognitionOptions> options) : IDisposa
         return twins.Where(v => v.ColourAgreement >= bestAgreement - ColourSignature.AgreementTolerance).MaxBy(v => v.Match.Inliers)!;
     }
 
-    /// <summary>The target whose colour signature one of the scan's quadrilaterals shows (see Outlines), or null. Every
-    /// eligible target is ranked by its coarse signature (48 numbers: linear in the targets, a few milliseconds a scan at
-    /// 50,000); the best Outlines.Shortlisted are compared in full, and the best must lead the next target clearly and be
-    /// supported by its own features. Called under the read lock.</summary>
+    /// <summary>The target whose colour signature one of the scan's quadrilaterals shows (see Outlines), or null. The
+    /// OutlineIndex ranks the eligible targets by their coarse signatures; the best Outlines.Shortlisted are compared in
+    /// full, and the best must lead the next target clearly and be supported by its own features. Called under the read
+    /// lock.</summary>
     private TargetMatch? MatchOutline(ImageFeatures query, Func<int, bool> eligible)
     {
         if (query.Colour is not { } colour) return null;
-        var views = Outlines.Quadrilaterals(colour).SelectMany(q => Enumerable.Range(0, 4).Select(turn => Outlines.Turned(q, turn)))
-            .Select(corners => (Corners: corners, Signature: ColourSignature.Of(colour, corners))).ToList();
+        var views = Outlines.Views(colour);
         if (views.Count == 0) return null;
         var coarseViews = views.SelectMany(v => Outlines.Coarse(v.Signature)).ToArray();
 
-        var ranked = new List<(int Slot, float Score)>(Outlines.Shortlisted + 1);
-        for (var slot = 0; slot < slots.Count; slot++)
-        {
-            var score = Outlines.BestCorrelation(coarseOutlines.AsSpan(slot * Outlines.CoarseLength, Outlines.CoarseLength), coarseViews);
-            if ((ranked.Count == Outlines.Shortlisted && score <= ranked[^1].Score) || !eligible(slot) || slots[slot]!.Colour is null) continue;
-            var at = ranked.FindIndex(r => r.Score < score);
-            ranked.Insert(at < 0 ? ranked.Count : at, (slot, score));
-            if (ranked.Count > Outlines.Shortlisted) ranked.RemoveAt(Outlines.Shortlisted);
-        }
+        var ranked = outlines.Ranked(coarseViews, Outlines.Shortlisted, eligible);
 
         var fineViews = views.Select(v => ColourSignature.Centred(v.Signature)).ToArray();
         var compared = ranked.Select(r =>
         {
-            var fine = ColourSignature.Centred(slots[r.Slot]!.Colour);
+            var fine = ColourSignature.Centred(slots[r.Id]!.Colour);
             var correlations = fineViews.Select(v => ColourSignature.Correlation(fine, v)).ToArray();
             var view = Array.IndexOf(correlations, correlations.Max());
-            return (Target: slots[r.Slot]!, Correlation: (double)correlations[view], views[view].Corners);
+            return (Target: slots[r.Id]!, Correlation: (double)correlations[view], views[view].Corners);
         }).OrderByDescending(c => c.Correlation).ToList();
         if (compared.Count == 0 || compared[0].Correlation < Outlines.MinCorrelation) return null;
         if (compared.Count > 1 && compared[0].Correlation - compared[1].Correlation < Outlines.MinLead) return null;
@@ -463,17 +449,14 @@ public sealed class BinaryWordIndex
                 }
             }
 
-            var best = new List<(int Slot, float Score)>(count + 1);
+            var best = new BestScores(count);
             for (var slot = 0; slot < slotCount; slot++)
             {
                 if (votes[slot] < minVotes) continue;
                 var score = scores[slot] / (descriptorsOf[slot]!.Length / 4);
-                if ((best.Count == count && score <= best[^1].Score) || eligible?.Invoke(slot) == false) continue;
-                var at = best.FindIndex(b => b.Score < score);
-                best.Insert(at < 0 ? best.Count : at, (slot, score));
-                if (best.Count > count) best.RemoveAt(count);
+                if (best.Admits(score) && eligible?.Invoke(slot) != false) best.Offer(slot, score);
             }
-            return best.Select(b => b.Slot).ToArray();
+            return best.Items.Select(b => b.Id).ToArray();
         }
         finally
         {
