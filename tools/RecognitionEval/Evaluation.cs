@@ -149,6 +149,7 @@ public static class Evaluation
                 fittedCoefficients = calibration.Fit(),
                 expectedCalibrationError = calibration.ExpectedCalibrationError(TargetIndex.Confidence, options.MinInliers),
             };
+        report["outlineRanking"] = OutlineRankingMeasurement.Run(accepted, queries.Select(q => q.Bytes), extractor);
         report["wrongTargetMatches"] = results.Count(r => r.Answer is not null && acceptedNames.Contains(r.Truth) && r.Answer != r.Truth);
         report["registrationSeconds"] = Math.Round(extractSeconds, 1);
         report["indexBuildSeconds"] = Math.Round(indexSeconds, 2);
