@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Numerics;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 using Microsoft.Extensions.Options;
 using OpenCvSharp;
 
@@ -136,13 +137,12 @@ public sealed class TargetIndex(IOptions<RecognitionOptions> options) : IDisposa
     public static TargetMatch? Verify(ImageFeatures query, IndexedTarget target, int minInliers)
     {
         if (target.Points.Length < 8 || query.Count < 8) return null;
-        using var matcher = new BFMatcher(NormTypes.Hamming);
-        var knn = matcher.KnnMatch(query.Descriptors, target.Descriptors, 2);
-        var good = knn.Where(m => m.Length == 2 && m[0].Distance < RatioTest * m[1].Distance).Select(m => m[0]).ToArray();
+        var nearest = HammingMatcher.NearestTwo(query.Descriptors, target.Descriptors);
+        var good = Enumerable.Range(0, nearest.Length).Where(i => nearest[i].Distance < RatioTest * nearest[i].Second).ToArray();
         if (good.Length < minInliers) return null;
 
-        var source = good.Select(m => target.Points[m.TrainIdx]).ToArray();
-        var destination = good.Select(m => query.Points[m.QueryIdx]).ToArray();
+        var source = good.Select(i => target.Points[nearest[i].Train]).ToArray();
+        var destination = good.Select(i => query.Points[i]).ToArray();
         using var mask = new Mat();
         using var homography = Cv2.FindHomography(InputArray.Create(source), InputArray.Create(destination), UsacMagsac, 4.0, mask, 2000, 0.999);
         if (homography.Empty()) return null;
@@ -211,9 +211,9 @@ public sealed class TargetIndex(IOptions<RecognitionOptions> options) : IDisposa
         // The outline's own corners are no evidence beyond the outline: only details inside the target count.
         double marginX = 0.08 * target.Width, marginY = 0.08 * target.Height;
         bool Inside(Point2f p) => p.X > marginX && p.X < target.Width - marginX && p.Y > marginY && p.Y < target.Height - marginY;
-        using var matcher = new BFMatcher(NormTypes.Hamming);
-        return matcher.Match(query.Descriptors, target.Descriptors).Count(m => m.Distance < 50 && Inside(target.Points[m.TrainIdx])
-            && Math.Abs(projected[m.TrainIdx].X - query.Points[m.QueryIdx].X) + Math.Abs(projected[m.TrainIdx].Y - query.Points[m.QueryIdx].Y) < radius);
+        var nearest = HammingMatcher.NearestTwo(query.Descriptors, target.Descriptors);
+        return Enumerable.Range(0, nearest.Length).Count(i => nearest[i].Distance < 50 && Inside(target.Points[nearest[i].Train])
+            && Math.Abs(projected[nearest[i].Train].X - query.Points[i].X) + Math.Abs(projected[nearest[i].Train].Y - query.Points[i].Y) < radius);
     }
 
     /// <summary>Corners in reduced query pixels as a match reports them: in the original image's pixels, to 0.1 px.</summary>
@@ -294,7 +294,8 @@ public sealed class BinaryWordIndex
     private readonly int maxDistance;
     private readonly int tables;
     private readonly int bits;
-    private readonly (int Byte, byte Mask)[][] samples;
+    // Per table, four masks: the sampled bits of each of the descriptor's four 64-bit words.
+    private readonly ulong[] sampledBits;
     // Buckets are chains of fixed-size blocks rather than millions of small arrays: adding hundreds of millions
     // of entries then costs no garbage collection. Each table numbers its own blocks and keeps them in chunks of
     // 1 MB, so the pool grows without copying, past the 2^31 elements one array can hold, and the tables of a new
@@ -315,20 +316,42 @@ public sealed class BinaryWordIndex
         this.tables = tables;
         this.bits = bits;
         var random = new Random(20260101); // fixed: every worker hashes alike (not required, but reproducible)
-        samples = Enumerable.Range(0, tables).Select(_ =>
-            Enumerable.Range(0, DescriptorBytes * 8).OrderBy(_ => random.Next()).Take(bits)
-                .Select(b => (b / 8, (byte)(1 << (b % 8)))).ToArray()).ToArray();
+        sampledBits = new ulong[tables * 4];
+        for (var t = 0; t < tables; t++)
+            foreach (var bit in Enumerable.Range(0, DescriptorBytes * 8).OrderBy(_ => random.Next()).Take(bits))
+                sampledBits[t * 4 + bit / 64] |= 1UL << (bit % 64);
         newestBlock = new int[tables << bits];
         lengths = new int[tables << bits];
         chunks = Enumerable.Range(0, tables).Select(_ => Array.Empty<int[]>()).ToArray();
         blocksUsed = Enumerable.Repeat(1, tables).ToArray();
     }
 
+    /// <summary>The table's sampled bits of the descriptor, side by side, in the table's range of buckets.</summary>
     private int Bucket(int table, ReadOnlySpan<byte> descriptor)
     {
-        var key = 0;
-        foreach (var (b, mask) in samples[table]) key = (key << 1) | ((descriptor[b] & mask) != 0 ? 1 : 0);
-        return (table << bits) | key;
+        var words = MemoryMarshal.Cast<byte, ulong>(descriptor);
+        ulong key = 0;
+        var width = 0;
+        for (var i = 0; i < 4; i++)
+        {
+            var mask = sampledBits[table * 4 + i];
+            key |= Extract(words[i], mask) << width;
+            width += BitOperations.PopCount(mask);
+        }
+        return (table << bits) | (int)key;
+    }
+
+    /// <summary>The bits of value under mask, packed to the right (PEXT where the processor has it).</summary>
+    private static ulong Extract(ulong value, ulong mask) =>
+        Bmi2.X64.IsSupported ? Bmi2.X64.ParallelBitExtract(value, mask) : PackBits(value, mask);
+
+    /// <summary>Extract without PEXT, one bit at a time.</summary>
+    internal static ulong PackBits(ulong value, ulong mask)
+    {
+        ulong packed = 0;
+        for (var (at, rest) = (0, mask); rest != 0; at++, rest &= rest - 1)
+            packed |= ((value >> BitOperations.TrailingZeroCount(rest)) & 1) << at;
+        return packed;
     }
 
     public void Add(int slot, byte[] descriptors)
@@ -407,6 +430,11 @@ public sealed class BinaryWordIndex
         var votes = ArrayPool<int>.Shared.Rent(Math.Max(1, slotCount));
         var scores = ArrayPool<float>.Shared.Rent(Math.Max(1, slotCount));
         var lastVoter = ArrayPool<int>.Shared.Rent(Math.Max(1, slotCount));
+        // Per query descriptor and table: the bucket, its length and its newest block.
+        var voters = query.Length / DescriptorBytes;
+        var buckets = ArrayPool<int>.Shared.Rent(Math.Max(1, voters * tables));
+        var bucketLengths = ArrayPool<int>.Shared.Rent(Math.Max(1, voters * tables));
+        var bucketHeads = ArrayPool<int>.Shared.Rent(Math.Max(1, voters * tables));
         try
         {
             Array.Clear(votes, 0, slotCount);
@@ -417,18 +445,26 @@ public sealed class BinaryWordIndex
             var meanLength = Math.Max(1.0, (double)entries / (tables << bits));
             // A word shared by more than a few times the mean number of entries is a stop word.
             var stopWordLength = (int)Math.Min(int.MaxValue, 16 * meanLength + 8);
-            var voter = 0;
-            for (var offset = 0; offset + DescriptorBytes <= query.Length; offset += DescriptorBytes, voter++)
+            for (var voter = 0; voter < voters; voter++)
+                for (var t = 0; t < tables; t++)
+                    buckets[voter * tables + t] = Bucket(t, query.AsSpan(voter * DescriptorBytes, DescriptorBytes));
+            // The bucket heads span hundreds of megabytes, so nearly every read of one misses the cache. All are read
+            // first, in a loop of independent loads that the processor overlaps, rather than one miss at a time.
+            for (var i = 0; i < voters * tables; i++)
             {
-                var q = words.Slice(offset / 8, 4);
+                bucketLengths[i] = lengths[buckets[i]];
+                if (bucketLengths[i] != 0) bucketHeads[i] = newestBlock[buckets[i]];
+            }
+            for (var voter = 0; voter < voters; voter++)
+            {
+                var q = words.Slice(voter * 4, 4);
                 for (var t = 0; t < tables; t++)
                 {
-                    var bucket = Bucket(t, query.AsSpan(offset, DescriptorBytes));
-                    var remaining = lengths[bucket];
+                    var remaining = bucketLengths[voter * tables + t];
                     if (remaining == 0 || remaining > stopWordLength) continue;
                     var weight = (float)Math.Log(1 + targets / (double)remaining);
                     var held = remaining % BlockEntries == 0 ? BlockEntries : remaining % BlockEntries;
-                    for (var block = newestBlock[bucket]; remaining > 0; remaining -= held, held = BlockEntries)
+                    for (var block = bucketHeads[voter * tables + t]; remaining > 0; remaining -= held, held = BlockEntries)
                     {
                         var blockEntries = Block(t, block);
                         block = blockEntries[0];
@@ -463,6 +499,9 @@ public sealed class BinaryWordIndex
             ArrayPool<int>.Shared.Return(votes);
             ArrayPool<float>.Shared.Return(scores);
             ArrayPool<int>.Shared.Return(lastVoter);
+            ArrayPool<int>.Shared.Return(buckets);
+            ArrayPool<int>.Shared.Return(bucketLengths);
+            ArrayPool<int>.Shared.Return(bucketHeads);
         }
     }
 }

@@ -4,6 +4,19 @@ namespace ArFleet.UnitTests;
 
 public class BinaryWordIndexTests
 {
+    [Fact]
+    public void Packs_a_words_sampled_bits_as_PEXT_does_on_processors_without_it()
+    {
+        Assert.Equal(0b1110UL, BinaryWordIndex.PackBits(0b1100_0101UL, 0b1100_0110UL)); // bits 1, 2, 6 and 7 of the value
+        if (!System.Runtime.Intrinsics.X86.Bmi2.X64.IsSupported) return;
+        var random = new Random(8);
+        for (var i = 0; i < 10_000; i++)
+        {
+            var (value, mask) = ((ulong)random.NextInt64() ^ ((ulong)random.Next() << 63), (ulong)random.NextInt64() & (ulong)random.NextInt64());
+            Assert.Equal(System.Runtime.Intrinsics.X86.Bmi2.X64.ParallelBitExtract(value, mask), BinaryWordIndex.PackBits(value, mask));
+        }
+    }
+
     [Theory]
     [InlineData(40, 12)]
     [InlineData(200, 16)] // 480,000 entries in mostly separate words: several chunks of blocks
