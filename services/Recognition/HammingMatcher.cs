@@ -13,8 +13,8 @@ public static class HammingMatcher
     /// nearest (int.MaxValue when the target has one descriptor).</summary>
     public static (int Train, int Distance, int Second)[] NearestTwo(Mat query, Mat train)
     {
-        var q = Words(query);
-        var t = Words(train);
+        ReadOnlySpan<ulong> q = MemoryMarshal.Cast<byte, ulong>(TargetIndex.DescriptorRows(query));
+        ReadOnlySpan<ulong> t = MemoryMarshal.Cast<byte, ulong>(TargetIndex.DescriptorRows(train));
         var result = new (int, int, int)[q.Length / 4];
         for (var i = 0; i < result.Length; i++)
         {
@@ -32,6 +32,4 @@ public static class HammingMatcher
         }
         return result;
     }
-
-    private static ulong[] Words(Mat descriptors) => MemoryMarshal.Cast<byte, ulong>(TargetIndex.DescriptorRows(descriptors)).ToArray();
 }
