@@ -65,6 +65,8 @@ public static class Evaluation
         var shortlistMisses = 0;
         var (outlineAnswers, outlineRight) = (0, 0);
         var calibration = args.Flag("calibrate") ? new Calibration() : null;
+        // Each query's quadrilaterals as coarse outline views (see OutlineRankingMeasurement), taken after the clock stops.
+        var outlineViews = new List<float[]>();
         foreach (var query in queries)
         {
             var clock = Stopwatch.StartNew();
@@ -74,6 +76,8 @@ public static class Evaluation
                 using var features = extractor.ExtractQuery(query.Bytes);
                 match = index.Match(features);
                 clock.Stop();
+                if (features.Colour is { } colour && Outlines.Views(colour).SelectMany(v => Outlines.Coarse(v.Signature)).ToArray() is { Length: > 0 } views)
+                    outlineViews.Add(views);
                 var truthTarget = targetByName.GetValueOrDefault(query.Target);
                 // Missed, yet verifiable on its own: the index did not put the target on the shortlist.
                 if (match is null && truthTarget is not null
@@ -149,7 +153,7 @@ public static class Evaluation
                 fittedCoefficients = calibration.Fit(),
                 expectedCalibrationError = calibration.ExpectedCalibrationError(TargetIndex.Confidence, options.MinInliers),
             };
-        report["outlineRanking"] = OutlineRankingMeasurement.Run(accepted, queries.Select(q => q.Bytes), extractor);
+        report["outlineRanking"] = OutlineRankingMeasurement.Run(accepted, outlineViews);
         report["wrongTargetMatches"] = results.Count(r => r.Answer is not null && acceptedNames.Contains(r.Truth) && r.Answer != r.Truth);
         report["registrationSeconds"] = Math.Round(extractSeconds, 1);
         report["indexBuildSeconds"] = Math.Round(indexSeconds, 2);

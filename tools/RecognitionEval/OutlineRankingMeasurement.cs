@@ -8,7 +8,8 @@ namespace ArFleet.RecognitionEval;
 /// target first.</summary>
 public static class OutlineRankingMeasurement
 {
-    public static object Run(IReadOnlyList<IndexedTarget> targets, IEnumerable<byte[]> queries, FeatureExtractor extractor)
+    /// <summary><paramref name="scans"/>: each query's views, Outlines.CoarseLength numbers each, one after another.</summary>
+    public static object Run(IReadOnlyList<IndexedTarget> targets, IReadOnlyList<float[]> scans)
     {
         var inCells = new OutlineIndex();
         var everyTarget = new OutlineIndex(linearBelow: int.MaxValue);
@@ -18,18 +19,6 @@ public static class OutlineRankingMeasurement
             var coarse = Outlines.Coarse(colour);
             inCells.Set(slot, coarse);
             everyTarget.Set(slot, coarse);
-        }
-        var scans = new List<float[]>();
-        foreach (var query in queries)
-        {
-            try
-            {
-                using var features = extractor.ExtractQuery(query);
-                if (features.Colour is not { } colour) continue;
-                var views = Outlines.Views(colour).SelectMany(v => Outlines.Coarse(v.Signature)).ToArray();
-                if (views.Length > 0) scans.Add(views);
-            }
-            catch (ImageRejectedException) { }
         }
 
         double MsPerScan(OutlineIndex index, List<(int Id, float Score)> best)
