@@ -55,12 +55,14 @@ public sealed class FeatureExtractor(IOptions<RecognitionOptions> options)
         return ExtractQuery(gray, scale, () => ReducedColour(image, size));
     }
 
-    /// <summary>The colour signature of a target image (see ColourSignature).</summary>
-    public byte[] TargetColour(byte[] image)
+    /// <summary>The colour signature (see ColourSignature) and the ink shapes (see Shapes) of a target image.</summary>
+    public (byte[] Colour, Shape[] Shapes) TargetAppearance(byte[] image)
     {
         using var colour = ReducedColour(image, null);
-        return ColourSignature.Of(colour);
+        return TargetAppearance(colour);
     }
+
+    public static (byte[] Colour, Shape[] Shapes) TargetAppearance(Mat colour) => (ColourSignature.Of(colour), Shapes.OfTarget(colour));
 
     public ImageFeatures ExtractQuery(Mat gray, double scale = 1.0, Func<Mat>? decodeColour = null) =>
         Extract(gray, scale, options.QueryFeatures, options.QueryPyramidLevels, options.QueryFirstLevel, QueryFastThreshold(gray), decodeColour);
@@ -87,7 +89,7 @@ public sealed class FeatureExtractor(IOptions<RecognitionOptions> options)
     }
 
     /// <summary>Decodes in colour, resized to <paramref name="size"/> when given; only for images that Reduced accepted.</summary>
-    private static Mat ReducedColour(byte[] image, Size? size)
+    public static Mat ReducedColour(byte[] image, Size? size)
     {
         var decoded = Cv2.ImDecode(image, ImreadModes.Color);
         if (size is not { } wanted || decoded.Size() == wanted) return decoded;

@@ -22,7 +22,7 @@ public sealed class TargetImageSubmittedConsumer(
             return;
         }
 
-        var (features, grade, _) = graded;
+        var (features, grade, _, _) = graded;
         using (features)
         {
             if (grade.RejectionReason is not null)

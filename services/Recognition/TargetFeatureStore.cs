@@ -13,7 +13,7 @@ public sealed class TargetFeatureStore(NpgsqlDataSource db)
     public async Task SaveAsync(IndexedTarget target, int grade, CancellationToken cancellationToken)
     {
         await using var command = db.CreateCommand(
-            "INSERT INTO target_features (target_id, tenant_id, width, height, grade, keypoints, descriptors, colour) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) " +
+            "INSERT INTO target_features (target_id, tenant_id, width, height, grade, keypoints, descriptors, colour, shapes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) " +
             "ON CONFLICT (target_id) DO NOTHING");
         command.Parameters.AddWithValue(target.TargetId);
         command.Parameters.AddWithValue(target.TenantId);
@@ -23,6 +23,10 @@ public sealed class TargetFeatureStore(NpgsqlDataSource db)
         command.Parameters.AddWithValue(MemoryMarshal.AsBytes(target.Points.AsSpan()).ToArray());
         command.Parameters.AddWithValue(TargetIndex.DescriptorRows(target.Descriptors));
         command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bytea, Value = (object?)target.Colour ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter
+        {
+            NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bytea, Value = target.Shapes is { } shapes ? Shapes.Serialize(shapes) : DBNull.Value,
+        });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -33,7 +37,7 @@ public sealed class TargetFeatureStore(NpgsqlDataSource db)
         await using var command = db.CreateCommand(
             "INSERT INTO target_features (target_id, tenant_id, deleted_at) VALUES ($1, $2, $3) " +
             "ON CONFLICT (target_id) DO UPDATE SET deleted_at = EXCLUDED.deleted_at, " +
-            "width = NULL, height = NULL, grade = NULL, keypoints = NULL, descriptors = NULL, colour = NULL " +
+            "width = NULL, height = NULL, grade = NULL, keypoints = NULL, descriptors = NULL, colour = NULL, shapes = NULL " +
             "WHERE target_features.deleted_at IS NULL");
         command.Parameters.AddWithValue(targetId);
         command.Parameters.AddWithValue(tenantId);
@@ -65,10 +69,10 @@ public sealed class TargetFeatureStore(NpgsqlDataSource db)
     {
         await using var command = db.CreateCommand($"SELECT {Columns}, active FROM target_features WHERE deleted_at IS NULL");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken)) yield return (Read(reader), reader.GetBoolean(7));
+        while (await reader.ReadAsync(cancellationToken)) yield return (Read(reader), reader.GetBoolean(8));
     }
 
-    private const string Columns = "target_id, tenant_id, width, height, keypoints, descriptors, colour";
+    private const string Columns = "target_id, tenant_id, width, height, keypoints, descriptors, colour, shapes";
 
     private static IndexedTarget Read(NpgsqlDataReader r)
     {
@@ -77,7 +81,7 @@ public sealed class TargetFeatureStore(NpgsqlDataSource db)
         var descriptors = new Mat(points.Length, 32, MatType.CV_8UC1);
         Marshal.Copy(bytes, 0, descriptors.Data, bytes.Length);
         return new IndexedTarget(r.GetGuid(0), r.GetGuid(1), r.GetInt32(2), r.GetInt32(3), points, descriptors,
-            r.IsDBNull(6) ? null : r.GetFieldValue<byte[]>(6));
+            r.IsDBNull(6) ? null : r.GetFieldValue<byte[]>(6), r.IsDBNull(7) ? null : Shapes.Deserialize(r.GetFieldValue<byte[]>(7)));
     }
 }
 

@@ -7,8 +7,10 @@ using OpenCvSharp;
 
 namespace ArFleet.Recognition;
 
-/// <summary>A target as the index holds it; Colour is its ColourSignature (null for a target stored before colours were).</summary>
-public sealed record IndexedTarget(Guid TargetId, Guid TenantId, int Width, int Height, Point2f[] Points, Mat Descriptors, byte[]? Colour = null)
+/// <summary>A target as the index holds it; Colour is its ColourSignature (null for a target stored before colours were) and
+/// Shapes its ink regions (see Shapes; null for a target stored before shapes were).</summary>
+public sealed record IndexedTarget(Guid TargetId, Guid TenantId, int Width, int Height, Point2f[] Points, Mat Descriptors, byte[]? Colour = null,
+    Shape[]? Shapes = null)
 {
     /// <summary>The target's corners in its own (reduced) pixels, clockwise from the top left.</summary>
     public Point2f[] Corners => [new(0, 0), new(Width, 0), new(Width, Height), new(0, Height)];
@@ -19,7 +21,7 @@ public sealed record IndexedTarget(Guid TargetId, Guid TenantId, int Width, int 
 public sealed record TargetMatch(Guid TargetId, Guid TenantId, double Confidence, int Inliers, double InlierRatio, double[][] Corners,
     MatchKind Kind = MatchKind.Features);
 
-public enum MatchKind { Features, Outline }
+public enum MatchKind { Features, Outline, Shape }
 
 /// <summary>The targets this worker recognises. A query's descriptors vote through an inverted file of binary
 /// words (<see cref="BinaryWordIndex"/>), whose cost depends on how many targets share a word rather than on how
@@ -36,6 +38,10 @@ public sealed class TargetIndex(IOptions<RecognitionOptions> options) : IDisposa
     private readonly BinaryWordIndex words = new(options.Value.HashTables, options.Value.HashBits, options.Value.MaxWordDistance);
     private readonly List<IndexedTarget?> slots = [];
     private readonly OutlineIndex outlines = new();
+    // The targets' shapes, one entry each (its target's slot, the shape) in an index of their Shapes.Descriptor.
+    private readonly OutlineIndex shapes = new();
+    private readonly List<(int Slot, Shape Shape)?> shapeEntries = [];
+    private readonly Stack<int> freeShapeEntries = new();
     private readonly Stack<int> freeSlots = new();
     private readonly Dictionary<Guid, int> slotOf = [];
     // Deleted targets stay refused: a late TargetIndexed for one of them must not bring it back.
@@ -56,6 +62,7 @@ public sealed class TargetIndex(IOptions<RecognitionOptions> options) : IDisposa
     {
         var descriptors = DescriptorRows(target.Descriptors);
         var coarseOutline = target.Colour is null ? null : Outlines.Coarse(target.Colour);
+        var shapeDescriptors = target.Colour is null ? [] : (target.Shapes ?? []).Select(shape => (shape, Shapes.Descriptor(shape.Polar))).ToArray();
         gate.EnterWriteLock();
         try
         {
@@ -63,6 +70,12 @@ public sealed class TargetIndex(IOptions<RecognitionOptions> options) : IDisposa
             var slot = freeSlots.Count > 0 ? freeSlots.Pop() : slots.Count;
             if (slot == slots.Count) slots.Add(target); else slots[slot] = target;
             outlines.Set(slot, coarseOutline);
+            foreach (var (shape, descriptor) in shapeDescriptors)
+            {
+                var entry = freeShapeEntries.Count > 0 ? freeShapeEntries.Pop() : shapeEntries.Count;
+                if (entry == shapeEntries.Count) shapeEntries.Add((slot, shape)); else shapeEntries[entry] = (slot, shape);
+                shapes.Set(entry, descriptor);
+            }
             slotOf[target.TargetId] = slot;
             words.Add(slot, descriptors);
             return true;
@@ -82,6 +95,13 @@ public sealed class TargetIndex(IOptions<RecognitionOptions> options) : IDisposa
             words.Remove(slot, DescriptorRows(target.Descriptors));
             slots[slot] = null;
             outlines.Clear(slot);
+            for (var entry = 0; entry < shapeEntries.Count; entry++)
+                if (shapeEntries[entry]?.Slot == slot)
+                {
+                    shapes.Clear(entry);
+                    shapeEntries[entry] = null;
+                    freeShapeEntries.Push(entry);
+                }
             freeSlots.Push(slot);
             target.Descriptors.Dispose(); // safe: matches hold the read lock while they use a target
         }
@@ -169,35 +189,149 @@ public sealed class TargetIndex(IOptions<RecognitionOptions> options) : IDisposa
         return twins.Where(v => v.ColourAgreement >= bestAgreement - ColourSignature.AgreementTolerance).MaxBy(v => v.Match.Inliers)!;
     }
 
-    /// <summary>The target whose colour signature one of the scan's quadrilaterals shows (see Outlines), or null. The
-    /// OutlineIndex ranks the eligible targets by their coarse signatures; the best Outlines.Shortlisted are compared in
-    /// full, and the best must lead the next target clearly and be supported by its own features. Called under the read
-    /// lock.</summary>
+    /// <summary>The target whose colour signature the scan shows where one of its quadrilaterals (see Outlines) or one of
+    /// its regions matching a shape of the target (see Shapes) puts the target's corners, or null. The OutlineIndex ranks
+    /// the eligible targets by their coarse signatures, and the shape index ranks target shapes for each region; the best
+    /// are compared in full (see Placed), and the best must lead the next target clearly. Called under the read lock.</summary>
     private TargetMatch? MatchOutline(ImageFeatures query, Func<int, bool> eligible)
     {
         if (query.Colour is not { } colour) return null;
-        var views = Outlines.Views(colour);
-        if (views.Count == 0) return null;
+        var (views, regions) = Appearance(colour);
+        // Per candidate target: whether its outline ranked among the best, and the regions that look like its shapes.
+        var candidates = new Dictionary<int, (bool Outline, List<(Shape Region, Shape Shape)> Pairs)>();
+        (bool Outline, List<(Shape, Shape)> Pairs) Candidate(int slot) =>
+            candidates.TryGetValue(slot, out var candidate) ? candidate : candidates[slot] = (false, []);
         var coarseViews = views.SelectMany(v => Outlines.Coarse(v.Signature)).ToArray();
+        foreach (var (slot, _) in views.Count == 0 ? [] : outlines.Ranked(coarseViews, Outlines.Shortlisted, eligible))
+            candidates[slot] = (true, Candidate(slot).Pairs);
+        // Each region with the target shapes most like it: a scan's many regions (clutter, letters) would crowd a region's
+        // true shape out of one ranking of them all.
+        // Shapes alone cannot tell the many round logos apart; their colours narrow them down.
+        foreach (var region in regions)
+            foreach (var (slot, shape) in shapes.Ranked(Shapes.Descriptor(region.Polar), Shapes.Ranked, e => shapeEntries[e] is { } held && eligible(held.Slot))
+                         .Where(r => r.Score >= Shapes.MinLikeness && region.ChromaDistance(shapeEntries[r.Id]!.Value.Shape) <= Shapes.MaxChromaDistance)
+                         .OrderByDescending(r => Shapes.Likeness(r.Score, region, shapeEntries[r.Id]!.Value.Shape)).Take(Shapes.PerRegion)
+                         .Select(r => shapeEntries[r.Id]!.Value))
+                Candidate(slot).Pairs.Add((region, shape));
 
-        var ranked = outlines.Ranked(coarseViews, Outlines.Shortlisted, eligible);
-
-        var fineViews = views.Select(v => ColourSignature.Centred(v.Signature)).ToArray();
-        var compared = ranked.Select(r =>
-        {
-            var fine = ColourSignature.Centred(slots[r.Id]!.Colour);
-            var correlations = fineViews.Select(v => ColourSignature.Correlation(fine, v)).ToArray();
-            var view = Array.IndexOf(correlations, correlations.Max());
-            return (Target: slots[r.Id]!, Correlation: (double)correlations[view], views[view].Corners);
-        }).OrderByDescending(c => c.Correlation).ToList();
-        if (compared.Count == 0 || compared[0].Correlation < Outlines.MinCorrelation) return null;
-        if (compared.Count > 1 && compared[0].Correlation - compared[1].Correlation < Outlines.MinLead) return null;
-        var (target, correlation, corners) = compared[0];
-        // Its own features must agree: a plain logo's colours can correlate with another plain logo's.
-        if (Supporting(query, target, corners) < Outlines.MinSupport) return null;
-        return new TargetMatch(target.TargetId, target.TenantId, Outlines.Confidence(correlation), 0, 0,
-            InOriginalPixels(corners, query.Scale), MatchKind.Outline);
+        // Outlines decide first, among themselves: a plate's corners are its own, and a colour twin's refined shape
+        // placement must not take the lead from the right outline.
+        using var quick = new QuickSignatures(colour);
+        var byOutline = candidates.Where(c => c.Value.Outline).Select(c => (Slot: c.Key, Placement: Placed(slots[c.Key]!, colour, quick, views, [])));
+        var byShape = candidates.Select(c => (Slot: c.Key, Placement: Placed(slots[c.Key]!, colour, quick, [], c.Value.Pairs)))
+            .Where(p => p.Placement is not null).OrderByDescending(p => p.Placement!.Correlation).Take(Shapes.Refined)
+            .Select(p => (p.Slot, Placement: (Placement?)Refined(slots[p.Slot]!, colour, quick, p.Placement!)));
+        if ((Decided(query, byOutline) ?? Decided(query, byShape)) is not { } decided) return null;
+        var (chosen, best) = decided;
+        var target = slots[chosen]!;
+        return new TargetMatch(target.TargetId, target.TenantId, Outlines.Confidence(best.Correlation), 0, 0,
+            InOriginalPixels(best.Corners, query.Scale), best.Kind);
     }
+
+    /// <summary>The best placement, if it has its Margin and leads the next target's by Outlines.MinLead.</summary>
+    private (int Slot, Placement Placement)? Decided(ImageFeatures query, IEnumerable<(int Slot, Placement? Placement)> placements)
+    {
+        var best = placements.Where(p => p.Placement is not null).OrderByDescending(p => p.Placement!.Correlation).Take(2).ToList();
+        if (best.Count == 0 || Margin(query, slots[best[0].Slot]!, best[0].Placement!) < 0) return null;
+        if (best.Count > 1 && best[0].Placement!.Correlation - best[1].Placement!.Correlation < Outlines.MinLead) return null;
+        return (best[0].Slot, best[0].Placement!);
+    }
+
+    /// <summary>The scan's quadrilateral views (see Outlines.Views) and regions (see Shapes.Regions), from one pass over its edges.</summary>
+    private static (List<(Point2f[] Corners, byte[] Signature)> Views, List<Shape> Regions) Appearance(Mat colour)
+    {
+        var regions = new List<Shape>();
+        var views = Outlines.Views(colour, regions);
+        return (views, regions);
+    }
+
+    /// <summary>Where the scan shows the target best, if anywhere: of the quadrilateral views and of the places that the
+    /// regions paired with its shapes put its corners, the one whose colours correlate best with the target's signature
+    /// (the shapes' places measured by QuickSignatures, see Refined).</summary>
+    internal static Placement? Placed(IndexedTarget target, Mat colour, QuickSignatures quick, List<(Point2f[] Corners, byte[] Signature)> views,
+        List<(Shape Region, Shape Shape)> pairs)
+    {
+        if (target.Colour is null) return null;
+        var fine = ColourSignature.Centred(target.Colour);
+        Placement? best = null;
+        void Consider(Point2f[] corners, float[] signature, MatchKind kind)
+        {
+            var correlation = ColourSignature.Correlation(fine, signature);
+            if (best is null || correlation > best.Correlation) best = new Placement(correlation, corners, kind);
+        }
+        foreach (var (corners, signature) in views) Consider(corners, ColourSignature.Centred(signature), MatchKind.Outline);
+        foreach (var (region, shape) in pairs)
+            foreach (var (turn, _) in Shapes.Turns(region.Polar, shape.Polar, Shapes.TurnsTried).Where(t => t.Correlation >= Shapes.MinGridCorrelation))
+            {
+                var corners = Shapes.Project(region, shape, turn, UnitCorners);
+                if (IsWellConditioned(corners, colour.Width, colour.Height)) Consider(corners, quick.Centred(corners), MatchKind.Shape);
+            }
+        return best;
+    }
+
+    internal sealed record Placement(double Correlation, Point2f[] Corners, MatchKind Kind);
+
+    /// <summary>The placement's correlation above what it needs. An outline supported by the target's own features (see
+    /// Supporting) needs Outlines.MinCorrelation. Anything else needs Shapes.MinCorrelation: without that support a plain
+    /// logo's colours can correlate with another plain logo's, and a shape's corners are refined to fit the colours, which
+    /// lifts a wrong target's correlation too.</summary>
+    private static double Margin(ImageFeatures query, IndexedTarget target, Placement placement)
+    {
+        var supported = placement.Kind == MatchKind.Outline && placement.Correlation >= Outlines.MinCorrelation
+            && Supporting(query, target, placement.Corners) >= Outlines.MinSupport;
+        return placement.Correlation - (supported ? Outlines.MinCorrelation : Shapes.MinCorrelation);
+    }
+
+    /// <summary>A shape's placement with its corners moved, one coordinate at a time in shrinking steps (4 % to 0.5 % of the
+    /// diagonal), while the colours correlate better (by QuickSignatures), then measured by ColourSignature.Of like an
+    /// outline's: one region's affine view misses the perspective and the region's blurred edge, which a plain logo's few
+    /// colours punish. An outline's corners are the plate's own and are kept.</summary>
+    internal static Placement Refined(IndexedTarget target, Mat colour, QuickSignatures quick, Placement placement)
+    {
+        if (placement.Kind != MatchKind.Shape) return placement;
+        var fine = ColourSignature.Centred(target.Colour);
+        var corners = placement.Corners;
+        if (placement.Correlation >= Shapes.RefineFrom)
+        {
+            var best = placement.Correlation;
+            var diagonal = Math.Sqrt(Math.Pow(corners[2].X - corners[0].X, 2) + Math.Pow(corners[2].Y - corners[0].Y, 2));
+            for (var step = 0.04 * diagonal; step >= 0.005 * diagonal; step /= 2)
+                for (var (round, improved) = (0, true); improved && round < 4; round++)
+                {
+                    improved = false;
+                    for (var coordinate = 0; coordinate < 8; coordinate++)
+                        foreach (var sign in (ReadOnlySpan<int>)[-1, 1])
+                        {
+                            var trial = corners.ToArray();
+                            var (dx, dy) = coordinate % 2 == 0 ? (sign * step, 0.0) : (0.0, sign * step);
+                            trial[coordinate / 2] = new Point2f((float)(trial[coordinate / 2].X + dx), (float)(trial[coordinate / 2].Y + dy));
+                            var correlation = ColourSignature.Correlation(fine, quick.Centred(trial));
+                            if (correlation <= best) continue;
+                            (corners, best, improved) = (trial, correlation, true);
+                        }
+                }
+        }
+        return new Placement(ColourSignature.Correlation(fine, ColourSignature.Centred(ColourSignature.Of(colour, corners))), corners, MatchKind.Shape);
+    }
+
+    /// <summary>How well the scan shows the target alone by its outline or shapes (the grader's check, with no other target
+    /// to lead): the best placement's Margin, negative when it would not be accepted.</summary>
+    internal static double AppearanceAlone(ImageFeatures query, IndexedTarget target)
+    {
+        if (query.Colour is not { } colour || target.Colour is null) return -1;
+        var (views, regions) = Appearance(colour);
+        var pairs = (from region in regions
+                     from shape in target.Shapes ?? []
+                     where region.ChromaDistance(shape) <= Shapes.MaxChromaDistance
+                        && ColourSignature.Correlation(Shapes.Descriptor(region.Polar), Shapes.Descriptor(shape.Polar)) >= Shapes.MinLikeness
+                     select (region, shape)).ToList();
+        using var quick = new QuickSignatures(colour);
+        if (Placed(target, colour, quick, views, pairs) is not { } placed) return -1;
+        var placement = Refined(target, colour, quick, placed);
+        return Margin(query, target, placement);
+    }
+
+    private static readonly Point2f[] UnitCorners = [new(0, 0), new(1, 0), new(1, 1), new(0, 1)];
 
     /// <summary>Query features whose nearest target feature (within 50 bits; unrelated descriptors differ by about 128)
     /// lies where the target's corners in the query (reduced query pixels) put it, within 2.5 % of the target's diagonal:

@@ -62,13 +62,15 @@ public static class TestImages
 
     /// <summary>A frame of <paramref name="width"/>×<paramref name="height"/> showing the target under a
     /// random perspective, covering roughly 45–75 % of the frame's width (<paramref name="share"/> when given);
-    /// <paramref name="extraBlur"/> blurs it more, as a shaking hand does; the scene has <paramref name="sceneShapes"/> shapes.</summary>
+    /// <paramref name="extraBlur"/> blurs it more, as a shaking hand does; the scene has <paramref name="sceneShapes"/> shapes,
+    /// or is plain <paramref name="ground"/> when given.</summary>
     public static Scan CameraScan(byte[] target, int seed, int width = 640, int height = 480, double? share = null, double extraBlur = 0,
-        int sceneShapes = 25)
+        int sceneShapes = 25, Scalar? ground = null)
     {
         var random = new Random(seed);
         using var targetImage = Cv2.ImDecode(target, ImreadModes.Color);
-        using var frame = Texture(seed + 1_000_003, width, height, shapes: sceneShapes);
+        // A plain ground of the plate's own colour hides the plate's edge, as a white label on a white wall.
+        using var frame = ground is { } plain ? new Mat(height, width, MatType.CV_8UC3, plain) : Texture(seed + 1_000_003, width, height, shapes: sceneShapes);
 
         var scale = 0.45 + random.NextDouble() * 0.3;
         if (share is { } wanted) scale = wanted;
@@ -95,6 +97,59 @@ public static class TestImages
         var gain = 0.8 + random.NextDouble() * 0.35;
         noisy.ConvertTo(frame, MatType.CV_8UC3, gain, random.Next(-15, 15));
         return new Scan(frame.ImEncode(".jpg", new ImageEncodingParam(ImwriteFlags.JpegQuality, 75)), corners);
+    }
+
+    /// <summary>A flat logo, as simple-icons' are printed on packaging: a star-like polygon and up to two more bold shapes
+    /// (ellipse, ring, turned box, triangle) in one saturated colour on a light or dark plate of another hue, with a margin of an eighth. Their smooth
+    /// or straight edges give ORB few corners.</summary>
+    public static byte[] FlatLogo(int seed, int size = 480)
+    {
+        var random = new Random(seed);
+        var plateHue = random.Next(180);
+        var plate = random.Next(2) == 0 ? Hsv(plateHue, 30, 240) : Hsv(plateHue, 60, 45);
+        using var image = new Mat(size, size, MatType.CV_8UC3, plate);
+        var ink = Hsv((plateHue + 40 + random.Next(100)) % 180, 220, 210);
+        var margin = size / 8;
+        int Coordinate() => random.Next(margin + size / 6, size - margin - size / 6);
+        // First a star-like polygon with uneven arms: an ellipse or a triangle alone is any other ellipse or triangle seen
+        // at some angle, and a logo of nothing else could not be told from another.
+        var hub = new Point(size / 2, size / 2);
+        var arms = Enumerable.Range(0, 7).Select(_ => random.NextDouble() * 2 * Math.PI).Order()
+            .Select(angle => (Angle: angle, Radius: size * (0.12 + 0.22 * random.NextDouble())))
+            .Select(arm => new Point(hub.X + arm.Radius * Math.Cos(arm.Angle), hub.Y + arm.Radius * Math.Sin(arm.Angle))).ToArray();
+        Cv2.FillPoly(image, [arms], ink, LineTypes.AntiAlias);
+        for (var i = 0; i < random.Next(3); i++)
+        {
+            var centre = new Point(Coordinate(), Coordinate());
+            var (long_, short_) = (random.Next(size / 12, size / 6), random.Next(size / 20, size / 10));
+            switch (random.Next(4))
+            {
+                case 0:
+                    Cv2.Ellipse(image, centre, new Size(long_, short_), random.Next(180), 0, 360, ink, -1, LineTypes.AntiAlias);
+                    break;
+                case 1:
+                    Cv2.Circle(image, centre, long_, ink, short_ / 2 + 4, LineTypes.AntiAlias);
+                    break;
+                case 2:
+                    var box = new RotatedRect(new Point2f(centre.X, centre.Y), new Size2f(2 * long_, 2 * short_), random.Next(180));
+                    Cv2.FillConvexPoly(image, box.Points().Select(p => new Point(p.X, p.Y)), ink, LineTypes.AntiAlias);
+                    break;
+                default:
+                    Point[] triangle = [.. Enumerable.Range(0, 3).Select(_ => new Point(random.Next(margin, size - margin), random.Next(margin, size - margin)))];
+                    Cv2.FillConvexPoly(image, triangle, ink, LineTypes.AntiAlias);
+                    break;
+            }
+        }
+        return image.ImEncode(".png");
+    }
+
+    /// <summary>A colour from OpenCV's hue (0–179), saturation and value.</summary>
+    private static Scalar Hsv(int hue, int saturation, int value)
+    {
+        using var hsv = new Mat(1, 1, MatType.CV_8UC3, new Scalar(hue, saturation, value));
+        using var bgr = hsv.CvtColor(ColorConversionCodes.HSV2BGR);
+        var pixel = bgr.At<Vec3b>(0, 0);
+        return new Scalar(pixel.Item0, pixel.Item1, pixel.Item2);
     }
 
     /// <summary>A photo-like frame with no registered target in it.</summary>

@@ -292,6 +292,20 @@ public class TargetGraderTests
     }
 
     [Fact]
+    public void A_logo_recognised_by_its_outline_and_shape_alone_is_rejected_for_too_little_detail()
+    {
+        // A smooth ring on a plate: every simulated scan finds it by its outline or shape, but no feature of it verifies.
+        using var logo = new Mat(480, 480, MatType.CV_8UC3, new OpenCvSharp.Scalar(235, 240, 242));
+        Cv2.Ellipse(logo, new Point(240, 240), new Size(150, 100), 20, 0, 360, new OpenCvSharp.Scalar(40, 60, 200), 40, LineTypes.AntiAlias);
+
+        var grade = Grade(logo.ImEncode(".png"));
+
+        Assert.All(grade.ViewInliers, inliers => Assert.Equal(0, inliers));
+        Assert.All(grade.ViewAppearance, margin => Assert.True(margin >= 0));
+        Assert.StartsWith("Too little detail", grade.RejectionReason);
+    }
+
+    [Fact]
     public void Rejections_say_why_in_words_a_brand_understands()
     {
         Assert.StartsWith("Too little texture", Grade(TestImages.Plain(400, 300)).RejectionReason);

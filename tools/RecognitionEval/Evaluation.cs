@@ -40,14 +40,17 @@ public static class Evaluation
             {
                 // --ungraded-distractors: distractors only load the index, so the scale runs skip their simulated scans (~30 ms each).
                 var image = File.ReadAllBytes(file);
-                var target = ungradedDistractors && name.StartsWith("distractor-")
-                    ? new GradedTarget(extractor.ExtractTarget(image), new TargetGrader.Grade(TargetGrader.MinAcceptedGrade, null, 0, []), extractor.TargetColour(image))
-                    : grader.Assess(image);
+                var target = ungradedDistractors && name.StartsWith("distractor-") ? Ungraded(image) : grader.Assess(image);
                 if (target.Grade.RejectionReason is not null) { target.Features.Dispose(); graded.Add((name, null, target.Grade.RejectionReason)); return; }
                 graded.Add((name, target.ToIndexed(IdOf(name), Guid.Empty), null));
             }
             catch (ImageRejectedException e) { graded.Add((name, null, e.Message)); }
         });
+        GradedTarget Ungraded(byte[] image)
+        {
+            var (colour, shapes) = extractor.TargetAppearance(image);
+            return new GradedTarget(extractor.ExtractTarget(image), new TargetGrader.Grade(TargetGrader.MinAcceptedGrade, null, 0, [], []), colour, shapes);
+        }
         var accepted = graded.Where(g => g.Target is not null).OrderBy(g => g.Name, StringComparer.Ordinal).Select(g => g.Target!).ToList();
         var extractSeconds = registerClock.Elapsed.TotalSeconds;
         var indexClock = Stopwatch.StartNew();
