@@ -66,7 +66,8 @@ public static class Evaluation
         var results = new List<(string Truth, string? Answer, double Ms)>();
         var targetByName = accepted.ToDictionary(t => names[t.TargetId]);
         var shortlistMisses = 0;
-        var (outlineAnswers, outlineRight) = (0, 0);
+        // Answers by MatchKind, and how many of them named the query's target.
+        var byMatchKind = new Dictionary<MatchKind, (int Answers, int Right)>();
         var calibration = args.Flag("calibrate") ? new Calibration() : null;
         // Each query's quadrilaterals as coarse outline views (see OutlineRankingMeasurement), taken after the clock stops.
         var outlineViews = new List<float[]>();
@@ -93,10 +94,10 @@ public static class Evaluation
             }
             catch (ImageRejectedException) { match = null; }
             results.Add((query.Target, match is null ? null : names[match.TargetId], clock.Elapsed.TotalMilliseconds));
-            if (match is { Kind: MatchKind.Outline })
+            if (match is not null)
             {
-                outlineAnswers++;
-                if (names[match.TargetId] == query.Target) outlineRight++;
+                var (answers, right) = byMatchKind.GetValueOrDefault(match.Kind);
+                byMatchKind[match.Kind] = (answers + 1, right + (names[match.TargetId] == query.Target ? 1 : 0));
             }
         }
 
@@ -146,8 +147,8 @@ public static class Evaluation
         });
         report["rejectionReasons"] = graded.Where(g => g.Reason is not null).GroupBy(g => g.Reason!.Split(':')[0]).ToDictionary(g => g.Key, g => g.Count());
         report["shortlistMisses"] = shortlistMisses;
-        // Answers recognised by the outline (see Outlines), and how many of them named the query's target.
-        report["outlineMatches"] = new { answers = outlineAnswers, right = outlineRight };
+        // Answers by what recognised them (features, outline, shape) and how many of them named the query's target.
+        report["matchesByKind"] = byMatchKind.OrderBy(k => k.Key).ToDictionary(k => k.Key.ToString().ToLowerInvariant(), k => new { answers = k.Value.Answers, right = k.Value.Right });
         if (calibration is not null)
             report["calibration"] = new
             {
