@@ -204,9 +204,9 @@ public sealed class TargetIndex(IOptions<RecognitionOptions> options) : IDisposa
         var coarseViews = views.SelectMany(v => Outlines.Coarse(v.Signature)).ToArray();
         foreach (var (slot, _) in views.Count == 0 ? [] : outlines.Ranked(coarseViews, Outlines.Shortlisted, eligible))
             candidates[slot] = (true, Candidate(slot).Pairs);
-        // Each region with the target shapes most like it: a scan's many regions (clutter, letters) would crowd a region's
-        // true shape out of one ranking of them all.
-        // Shapes alone cannot tell the many round logos apart; their colours narrow them down.
+        // Each region with the target shapes most like it and near it in colour: a scan's many regions (clutter, letters)
+        // would crowd a region's true shape out of one ranking of them all, and shapes alone cannot tell the many round
+        // logos apart.
         foreach (var region in regions)
             foreach (var (slot, shape) in shapes.Ranked(Shapes.Descriptor(region.Polar), Shapes.Ranked, e => shapeEntries[e] is { } held && eligible(held.Slot))
                          .Where(r => r.Score >= Shapes.MinLikeness && region.ChromaDistance(shapeEntries[r.Id]!.Value.Shape) <= Shapes.MaxChromaDistance)
