@@ -89,8 +89,9 @@ public static class TestImages
 
         Cv2.GaussianBlur(frame, frame, new Size(3, 3), 0.8);
         if (extraBlur > 0) Cv2.GaussianBlur(frame, frame, new Size(0, 0), extraBlur);
+        // Seeded: OpenCV's own generator is per thread, so its noise would depend on which tests ran before on the thread.
         using var noise = new Mat(frame.Size(), MatType.CV_16SC3);
-        Cv2.Randn(noise, Scalar.All(0), Scalar.All(6));
+        new RNG((ulong)seed).Fill(noise, DistributionType.Normal, Scalar.All(0), Scalar.All(6));
         using var noisy = new Mat();
         frame.ConvertTo(noisy, MatType.CV_16SC3);
         Cv2.Add(noisy, noise, noisy);

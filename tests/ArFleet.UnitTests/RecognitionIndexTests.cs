@@ -190,27 +190,33 @@ public class RecognitionIndexTests
 
     // Recognition by outline (Outlines), when the features alone do not verify.
 
-    [Theory]
-    [InlineData(51)]
-    [InlineData(52)]
-    [InlineData(57)]
-    public void A_label_seen_small_and_blurred_is_recognised_by_its_outline_with_its_corners(int seed)
+    [Fact]
+    public void Labels_seen_small_and_blurred_are_recognised_by_their_outline_with_their_corners_where_features_fail()
     {
-        using var index = new TargetIndex(Options);
-        var target = Register(index, TestImages.Label(seed));
-        var scan = TestImages.CameraScan(TestImages.Label(seed), seed, share: 0.15, extraBlur: 1.6, sceneShapes: 8);
-
-        using var query = extractor.ExtractQuery(scan.Jpeg);
-        Assert.Null(TargetIndex.Verify(query, target, Options.Value.MinInliers)); // too small and blurred for the features alone
-        var match = index.Match(query);
-        Assert.NotNull(match);
-        Assert.Equal((target.TargetId, MatchKind.Outline), (match.TargetId, match.Kind));
-        Assert.InRange(match.Confidence, 0.5, 1.0);
-        for (var i = 0; i < 4; i++)
+        // Of 30 labels at 15 % of the frame and blurred, 20 keep too few features to verify; the outline recognises 11 of
+        // those. The rest are lost where the scene's shapes run into the label's edge (no quadrilateral found) or a corner
+        // of the one found is off by a few pixels (correlation 0.87 against 0.95 at the true corners).
+        var (unverified, recognised) = (0, 0);
+        foreach (var seed in Enumerable.Range(51, 30))
         {
-            Assert.InRange(match.Corners[i][0], scan.Corners[i].X - 6, scan.Corners[i].X + 6);
-            Assert.InRange(match.Corners[i][1], scan.Corners[i].Y - 6, scan.Corners[i].Y + 6);
+            using var index = new TargetIndex(Options);
+            var target = Register(index, TestImages.Label(seed));
+            var scan = TestImages.CameraScan(TestImages.Label(seed), seed, share: 0.15, extraBlur: 1.6, sceneShapes: 8);
+            using var query = extractor.ExtractQuery(scan.Jpeg);
+            if (TargetIndex.Verify(query, target, Options.Value.MinInliers) is not null) continue;
+            unverified++;
+            if (index.Match(query) is not { } match) continue;
+            Assert.Equal((target.TargetId, MatchKind.Outline), (match.TargetId, match.Kind));
+            Assert.InRange(match.Confidence, 0.5, 1.0);
+            for (var i = 0; i < 4; i++)
+            {
+                Assert.InRange(match.Corners[i][0], scan.Corners[i].X - 6, scan.Corners[i].X + 6);
+                Assert.InRange(match.Corners[i][1], scan.Corners[i].Y - 6, scan.Corners[i].Y + 6);
+            }
+            recognised++;
         }
+        Assert.InRange(unverified, 15, 25);
+        Assert.InRange(recognised, 9, unverified);
     }
 
     [Theory]
