@@ -214,10 +214,12 @@ public sealed class TargetIndex(IOptions<RecognitionOptions> options) : IDisposa
                          .Select(r => shapeEntries[r.Id]!.Value))
                 Candidate(slot).Pairs.Add((region, shape));
 
-        // Outlines decide first, among themselves: a plate's corners are its own, and a colour twin's refined shape
-        // placement must not take the lead from the right outline.
+        // Outlines decide first, among themselves: a colour twin's refined shape placement must not take the lead from the
+        // right outline.
         using var quick = new QuickSignatures(colour);
-        var byOutline = candidates.Where(c => c.Value.Outline).Select(c => (Slot: c.Key, Placement: Placed(slots[c.Key]!, colour, quick, views, [])));
+        var byOutline = candidates.Where(c => c.Value.Outline).Select(c => (Slot: c.Key, Placement: Placed(slots[c.Key]!, colour, quick, views, [])))
+            .Where(p => p.Placement is not null).OrderByDescending(p => p.Placement!.Correlation)
+            .Select((p, rank) => (p.Slot, Placement: rank < Outlines.Refined ? RefinedOutline(slots[p.Slot]!, colour, quick, p.Placement!) : p.Placement));
         var byShape = candidates.Select(c => (Slot: c.Key, Placement: Placed(slots[c.Key]!, colour, quick, [], c.Value.Pairs)))
             .Where(p => p.Placement is not null).OrderByDescending(p => p.Placement!.Correlation).Take(Shapes.Refined)
             .Select(p => (p.Slot, Placement: (Placement?)Refined(slots[p.Slot]!, colour, quick, p.Placement!)));
@@ -282,13 +284,12 @@ public sealed class TargetIndex(IOptions<RecognitionOptions> options) : IDisposa
         return placement.Correlation - (supported ? Outlines.MinCorrelation : Shapes.MinCorrelation);
     }
 
-    /// <summary>A shape's placement with its corners moved, one coordinate at a time in shrinking steps (4 % to 0.5 % of the
+    /// <summary>A placement with its corners moved, one coordinate at a time in shrinking steps (4 % to 0.5 % of the
     /// diagonal), while the colours correlate better (by QuickSignatures), then measured by ColourSignature.Of like an
     /// outline's: one region's affine view misses the perspective and the region's blurred edge, which a plain logo's few
-    /// colours punish. An outline's corners are the plate's own and are kept.</summary>
+    /// colours punish.</summary>
     internal static Placement Refined(IndexedTarget target, Mat colour, QuickSignatures quick, Placement placement)
     {
-        if (placement.Kind != MatchKind.Shape) return placement;
         var fine = ColourSignature.Centred(target.Colour);
         var corners = placement.Corners;
         if (placement.Correlation >= Shapes.RefineFrom)
@@ -311,8 +312,14 @@ public sealed class TargetIndex(IOptions<RecognitionOptions> options) : IDisposa
                         }
                 }
         }
-        return new Placement(ColourSignature.Correlation(fine, ColourSignature.Centred(ColourSignature.Of(colour, corners))), corners, MatchKind.Shape);
+        return placement with { Correlation = ColourSignature.Correlation(fine, ColourSignature.Centred(ColourSignature.Of(colour, corners))), Corners = corners };
     }
+
+    /// <summary>An outline's placement refined (see Refined) where that brings it to Shapes.MinCorrelation, else as found: a
+    /// corner the edges round off or a dilated edge puts a few pixels off costs a small plate's colours several hundredths,
+    /// but refining lifts a wrong target's correlation too, so a refined outline needs what a shape needs.</summary>
+    private static Placement RefinedOutline(IndexedTarget target, Mat colour, QuickSignatures quick, Placement found) =>
+        Refined(target, colour, quick, found) is { Correlation: >= Shapes.MinCorrelation } refined && refined.Correlation > found.Correlation ? refined : found;
 
     /// <summary>How well the scan shows the target alone by its outline or shapes (the grader's check, with no other target
     /// to lead): the best placement's Margin, negative when it would not be accepted.</summary>
@@ -327,8 +334,8 @@ public sealed class TargetIndex(IOptions<RecognitionOptions> options) : IDisposa
                      select (region, shape)).ToList();
         using var quick = new QuickSignatures(colour);
         if (Placed(target, colour, quick, views, pairs) is not { } placed) return -1;
-        var placement = Refined(target, colour, quick, placed);
-        return Margin(query, target, placement);
+        // Outlines as found: the grader stays on the safe side of the recogniser, which refines the best few.
+        return Margin(query, target, placed.Kind == MatchKind.Shape ? Refined(target, colour, quick, placed) : placed);
     }
 
     private static readonly Point2f[] UnitCorners = [new(0, 0), new(1, 0), new(1, 1), new(0, 1)];
