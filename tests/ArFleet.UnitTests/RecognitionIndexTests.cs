@@ -193,9 +193,9 @@ public class RecognitionIndexTests
     [Fact]
     public void Labels_seen_small_and_blurred_are_recognised_by_their_outline_with_their_corners_where_features_fail()
     {
-        // Of 30 labels at 15 % of the frame and blurred, 20 keep too few features to verify; the outline recognises 11 of
-        // those. The rest are lost where the scene's shapes run into the label's edge (no quadrilateral found) or a corner
-        // of the one found is off by a few pixels (correlation 0.87 against 0.95 at the true corners).
+        // Of 30 labels at 15 % of the frame and blurred, 20 keep too few features to verify; the outline recognises 17 of
+        // those, 11 before the best outlines' corners were refined (a corner a few pixels off: 0.87 as found, 0.95 at the
+        // true corners).
         var (unverified, recognised) = (0, 0);
         foreach (var seed in Enumerable.Range(51, 30))
         {
@@ -216,7 +216,7 @@ public class RecognitionIndexTests
             recognised++;
         }
         Assert.InRange(unverified, 15, 25);
-        Assert.InRange(recognised, 9, unverified);
+        Assert.InRange(recognised, 14, unverified);
     }
 
     [Theory]
