@@ -154,13 +154,15 @@ public static class Shapes
         return regions;
     }
 
-    /// <summary>The shape of a mask's non-zero pixels; <paramref name="offset"/> places the mask in the image and the scales
-    /// map image pixels to the shape's coordinates. Null for a region too thin to have a frame (a line).</summary>
+    /// <summary>The mean colour of the pixels under the mask.</summary>
     private static Vec3b Mean(Mat colour, Mat mask)
     {
         var mean = Cv2.Mean(colour, mask);
         return new Vec3b((byte)Math.Round(mean.Val0), (byte)Math.Round(mean.Val1), (byte)Math.Round(mean.Val2));
     }
+
+    /// <summary>The shape of a mask's non-zero pixels; <paramref name="offset"/> places the mask in the image and the scales
+    /// map image pixels to the shape's coordinates. Null for a region too thin to have a frame (a line).</summary>
 
     internal static Shape? Of(Mat mask, Point offset, double xScale, double yScale, Vec3b colour)
     {

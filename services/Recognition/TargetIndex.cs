@@ -196,12 +196,11 @@ public sealed class TargetIndex(IOptions<RecognitionOptions> options) : IDisposa
     private TargetMatch? MatchOutline(ImageFeatures query, Func<int, bool> eligible)
     {
         if (query.Colour is not { } colour) return null;
-        var (views, regions) = Appearance(colour);
+        var (views, coarseViews, regions) = Appearance(colour);
         // Per candidate target: whether its outline ranked among the best, and the regions that look like its shapes.
         var candidates = new Dictionary<int, (bool Outline, List<(Shape Region, Shape Shape)> Pairs)>();
         (bool Outline, List<(Shape, Shape)> Pairs) Candidate(int slot) =>
             candidates.TryGetValue(slot, out var candidate) ? candidate : candidates[slot] = (false, []);
-        var coarseViews = views.SelectMany(v => Outlines.Coarse(v.Signature)).ToArray();
         foreach (var (slot, _) in views.Count == 0 ? [] : outlines.Ranked(coarseViews, Outlines.Shortlisted, eligible))
             candidates[slot] = (true, Candidate(slot).Pairs);
         // Each region with the target shapes most like it and near it in colour: a scan's many regions (clutter, letters)
@@ -239,18 +238,21 @@ public sealed class TargetIndex(IOptions<RecognitionOptions> options) : IDisposa
         return (best[0].Slot, best[0].Placement!);
     }
 
-    /// <summary>The scan's quadrilateral views (see Outlines.Views) and regions (see Shapes.Regions), from one pass over its edges.</summary>
-    private static (List<(Point2f[] Corners, byte[] Signature)> Views, List<Shape> Regions) Appearance(Mat colour)
+    /// <summary>The scan's quadrilateral views (see Outlines.Views) with their Centred signatures, compared with every
+    /// candidate target, and their coarse ones for the OutlineIndex, and its regions (see Shapes.Regions), from one pass
+    /// over its edges.</summary>
+    private static (List<(Point2f[] Corners, float[] Centred)> Views, float[] Coarse, List<Shape> Regions) Appearance(Mat colour)
     {
         var regions = new List<Shape>();
         var views = Outlines.Views(colour, regions);
-        return (views, regions);
+        return (views.Select(v => (v.Corners, ColourSignature.Centred(v.Signature))).ToList(),
+            views.SelectMany(v => Outlines.Coarse(v.Signature)).ToArray(), regions);
     }
 
     /// <summary>Where the scan shows the target best, if anywhere: of the quadrilateral views and of the places that the
     /// regions paired with its shapes put its corners, the one whose colours correlate best with the target's signature
     /// (the shapes' places measured by QuickSignatures, see Refined).</summary>
-    internal static Placement? Placed(IndexedTarget target, Mat colour, QuickSignatures quick, List<(Point2f[] Corners, byte[] Signature)> views,
+    internal static Placement? Placed(IndexedTarget target, Mat colour, QuickSignatures quick, List<(Point2f[] Corners, float[] Centred)> views,
         List<(Shape Region, Shape Shape)> pairs)
     {
         if (target.Colour is null) return null;
@@ -261,7 +263,7 @@ public sealed class TargetIndex(IOptions<RecognitionOptions> options) : IDisposa
             var correlation = ColourSignature.Correlation(fine, signature);
             if (best is null || correlation > best.Correlation) best = new Placement(correlation, corners, kind);
         }
-        foreach (var (corners, signature) in views) Consider(corners, ColourSignature.Centred(signature), MatchKind.Outline);
+        foreach (var (corners, centred) in views) Consider(corners, centred, MatchKind.Outline);
         foreach (var (region, shape) in pairs)
             foreach (var (turn, _) in Shapes.Turns(region.Polar, shape.Polar, Shapes.TurnsTried).Where(t => t.Correlation >= Shapes.MinGridCorrelation))
             {
@@ -326,7 +328,7 @@ public sealed class TargetIndex(IOptions<RecognitionOptions> options) : IDisposa
     internal static double AppearanceAlone(ImageFeatures query, IndexedTarget target)
     {
         if (query.Colour is not { } colour || target.Colour is null) return -1;
-        var (views, regions) = Appearance(colour);
+        var (views, _, regions) = Appearance(colour);
         var pairs = (from region in regions
                      from shape in target.Shapes ?? []
                      where region.ChromaDistance(shape) <= Shapes.MaxChromaDistance
