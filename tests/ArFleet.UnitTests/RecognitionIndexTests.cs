@@ -155,6 +155,37 @@ public class RecognitionIndexTests
         }
     }
 
+    [Fact]
+    public void Close_ups_that_cut_most_of_the_target_off_are_recognised_by_their_many_inliers()
+    {
+        // A match that shows less than half of its target needs twice the minimum inliers (chance inliers extrapolate a
+        // target far off the frame); a poster at 1.7 times the frame's width shows about a third of itself.
+        using var index = new TargetIndex(Options);
+        foreach (var seed in Enumerable.Range(1, 10))
+        {
+            if (TryRegister(index, seed) is not { } target) continue;
+            var scan = TestImages.CameraScan(TestImages.Target(seed), seed, share: 1.7);
+            Assert.InRange(TargetIndex.VisibleShare(scan.Corners, 640, 480), 0.2, TargetIndex.MinVisibleShare);
+            using var query = extractor.ExtractQuery(scan.Jpeg);
+            var match = index.Match(query);
+            Assert.Equal(target.TargetId, match?.TargetId);
+            Assert.InRange(match!.Inliers, TargetIndex.CloseUpInliers * Options.Value.MinInliers, int.MaxValue);
+        }
+    }
+
+    [Fact]
+    public void The_visible_share_of_a_quadrilateral_is_the_part_inside_the_frame_in_either_orientation()
+    {
+        Point2f[] inside = [new(100, 100), new(300, 120), new(280, 300), new(90, 280)];
+        Point2f[] twiceTheFrame = [new(-320, -240), new(960, -240), new(960, 720), new(-320, 720)];
+        Point2f[] rightHalfOut = [new(320, 0), new(960, 0), new(960, 480), new(320, 480)];
+        Assert.Equal(1.0, TargetIndex.VisibleShare(inside, 640, 480), 3);
+        Assert.Equal(1.0, TargetIndex.VisibleShare(inside.Reverse().ToArray(), 640, 480), 3);
+        Assert.Equal(0.25, TargetIndex.VisibleShare(twiceTheFrame, 640, 480), 3);
+        Assert.Equal(0.5, TargetIndex.VisibleShare(rightHalfOut, 640, 480), 3);
+        Assert.Equal(0.5, TargetIndex.VisibleShare(rightHalfOut.Reverse().ToArray(), 640, 480), 3);
+    }
+
     [Theory]
     [InlineData(2)]
     [InlineData(7)]
