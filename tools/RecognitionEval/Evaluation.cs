@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -64,6 +65,7 @@ public static class Evaluation
         var queries = truth.Select(t => (t.Query, t.Target, Bytes: File.ReadAllBytes(Path.Combine(dataset, "queries", t.Query)))).ToList();
 
         var results = new List<(string Truth, string? Answer, double Ms)>();
+        var kinds = new List<MatchKind?>(); // what recognised each answer, in the order of results
         var targetByName = accepted.ToDictionary(t => names[t.TargetId]);
         var shortlistMisses = 0;
         // Answers by MatchKind, and how many of them named the query's target.
@@ -94,6 +96,7 @@ public static class Evaluation
             }
             catch (ImageRejectedException) { match = null; }
             results.Add((query.Target, match is null ? null : names[match.TargetId], clock.Elapsed.TotalMilliseconds));
+            kinds.Add(match?.Kind);
             if (match is not null)
             {
                 var (answers, right) = byMatchKind.GetValueOrDefault(match.Kind);
@@ -111,13 +114,14 @@ public static class Evaluation
             ["p50Ms"] = Percentile(results.Select(r => r.Ms), 0.5),
             ["p95Ms"] = Percentile(results.Select(r => r.Ms), 0.95),
         };
+        var baselineResults = Array.Empty<(string Truth, string? Answer, double Ms)>();
         if (args.Flag("baseline"))
         {
             // The brute force takes about a millisecond per target and query: --baseline-queries bounds it on large sets.
             var baseline = new BruteForceBaseline(accepted);
             var subset = queries.Take(args.Number("baseline-queries", queries.Count)).ToList();
             // Two queries at a time, each timed on its own thread: the brute force takes minutes at scale.
-            var baselineResults = new (string Truth, string? Answer, double Ms)[subset.Count];
+            baselineResults = new (string Truth, string? Answer, double Ms)[subset.Count];
             Parallel.For(0, subset.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
             {
                 var query = subset[i];
@@ -133,6 +137,7 @@ public static class Evaluation
             report["baselineFalsePositiveRate"] = FalsePositiveRate(baselineResults.ToList(), acceptedNames);
             report["baselineQueries"] = subset.Count;
             report["top1AccuracyOnBaselineQueries"] = Top1(sameQueries, acceptedNames);
+            report["falsePositiveRateOnBaselineQueries"] = FalsePositiveRate(sameQueries, acceptedNames);
             report["p50MsOnBaselineQueries"] = Percentile(sameQueries.Select(r => r.Ms), 0.5);
         }
         var logos = graded.Where(g => g.Name.StartsWith("logo-")).ToList();
@@ -172,6 +177,14 @@ public static class Evaluation
         var json = JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true });
         Console.WriteLine(json);
         if (args.Text("json") is { } path) File.WriteAllText(path, json + "\n");
+        // One row a query, to compare runs query by query (a scale run's index against a smaller run's baseline, say).
+        if (args.Text("answers") is { } answersPath)
+            File.WriteAllLines(answersPath, queries.Select((query, i) => string.Join(',', query.Query, query.Target,
+                    query.Target == "" ? null : acceptedNames.Contains(query.Target) ? "true" : "false", results[i].Answer,
+                    kinds[i]?.ToString().ToLowerInvariant(), results[i].Ms.ToString("F2", CultureInfo.InvariantCulture),
+                    i < baselineResults.Length ? baselineResults[i].Answer : null,
+                    i < baselineResults.Length ? baselineResults[i].Ms.ToString("F2", CultureInfo.InvariantCulture) : null))
+                .Prepend("query,targetId,accepted,answer,answeredBy,ms,baselineAnswer,baselineMs"));
         return 0;
     }
 

@@ -1,7 +1,7 @@
 using ArFleet.RecognitionEval;
 
 // recognition-eval make-dataset --out DIR [--targets N] [--queries M] [--seed S] [--distractors D] --icons DIR
-// recognition-eval evaluate --dataset DIR [--json FILE] [--baseline] [--baseline-queries K] [--calibrate] [--ungraded-distractors] [--startup-postgres CONNECTION [--startup-targets N]]
+// recognition-eval evaluate --dataset DIR [--json FILE] [--answers FILE] [--baseline] [--baseline-queries K] [--calibrate] [--ungraded-distractors] [--startup-postgres CONNECTION [--startup-targets N]]
 var arguments = Arguments.Parse(args.Skip(1));
 try
 {
@@ -21,6 +21,6 @@ catch (ArgumentException e)
 static int Usage()
 {
     Console.Error.WriteLine("usage: recognition-eval make-dataset --out DIR --icons DIR [--targets N] [--queries M] [--seed S] [--distractors D]");
-    Console.Error.WriteLine("       recognition-eval evaluate --dataset DIR [--json FILE] [--baseline] [--baseline-queries K] [--calibrate] [--ungraded-distractors] [--startup-postgres CONNECTION [--startup-targets N]]");
+    Console.Error.WriteLine("       recognition-eval evaluate --dataset DIR [--json FILE] [--answers FILE] [--baseline] [--baseline-queries K] [--calibrate] [--ungraded-distractors] [--startup-postgres CONNECTION [--startup-targets N]]");
     return 2;
 }
