@@ -184,6 +184,7 @@ public sealed class TargetIndex(IOptions<RecognitionOptions> options) : IDisposa
     /// minimum inliers. Right matches on the 1,000-target sets showed 0.8 or more; close-ups of posters at 1.7 times the
     /// frame's width show about a third, with 34 to 115 inliers.</summary>
     public const double MinVisibleShare = 0.5;
+    /// <summary>How many times the minimum inliers a match needs to show less than MinVisibleShare of its target.</summary>
     public const int CloseUpInliers = 2;
 
     /// <summary>The share of the quadrilateral (a convex one, see IsWellConditioned) that lies inside the frame.</summary>
