@@ -163,7 +163,6 @@ public static class Shapes
 
     /// <summary>The shape of a mask's non-zero pixels; <paramref name="offset"/> places the mask in the image and the scales
     /// map image pixels to the shape's coordinates. Null for a region too thin to have a frame (a line).</summary>
-
     internal static Shape? Of(Mat mask, Point offset, double xScale, double yScale, Vec3b colour)
     {
         var moments = Cv2.Moments(mask, binaryImage: true);
