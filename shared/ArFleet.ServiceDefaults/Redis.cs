@@ -17,6 +17,7 @@ public static class Redis
         {
             var options = ConfigurationOptions.Parse(configuration);
             options.AbortOnConnectFail = false; // keep retrying while Redis restarts
+            options.BacklogPolicy = BacklogPolicy.FailFast; // while it does, calls fail at once (a 503, a retry) instead of queueing
             return ConnectionMultiplexer.Connect(options);
         });
         builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: [ServiceDefaultsExtensions.ReadyTag]);

@@ -28,6 +28,7 @@ public static class ServiceDefaultsExtensions
         builder.ConfigureOpenTelemetry();
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
         builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<DependencyUnavailableHandler>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
         builder.Services.AddOpenApi();
