@@ -38,9 +38,15 @@ public sealed class ScanUnrecognizedConsumer : IConsumer<ScanUnrecognized>
     public Task Consume(ConsumeContext<ScanUnrecognized> context)
     {
         var scan = context.Message;
-        var status = scan.Reason == UnrecognizedReason.NoMatch ? ScanStatus.Resolved : ScanStatus.Rejected;
+        var (status, outcome) = scan.Reason switch
+        {
+            UnrecognizedReason.NoMatch => (ScanStatus.Resolved, ScanOutcome.Unrecognized),
+            // The frame is gone (the image store lost it or it expired): nothing is wrong with the scan, so the app may send it again.
+            UnrecognizedReason.ImageExpired => (ScanStatus.Rejected, ScanOutcome.Failed),
+            _ => (ScanStatus.Rejected, ScanOutcome.Unrecognized),
+        };
         return context.Publish(new ScanResolved(
-            scan.ScanId, scan.TenantId, scan.TenantId, status, ScanOutcome.Unrecognized, null, null, null, null, DateTimeOffset.UtcNow));
+            scan.ScanId, scan.TenantId, scan.TenantId, status, outcome, null, null, null, null, DateTimeOffset.UtcNow, scan.Detail));
     }
 }
 

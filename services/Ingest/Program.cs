@@ -4,9 +4,9 @@ using ArFleet.ServiceDefaults;
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddArFleetRedis();
+builder.AddArFleetPostgres(typeof(Program).Assembly);
 builder.AddApiKeyAuthenticationFromCampaignRules();
-builder.Services.AddSingleton<ImageClaimCheck>().AddSingleton<ScanStore>().AddSingleton<ScanWaiters>().AddSingleton<ScanRateLimiter>();
-builder.Services.Configure<ScanRateOptions>(builder.Configuration.GetSection("Scans:RateLimits"));
+builder.AddScanIntake();
 builder.AddArFleetMessaging(x => x.AddConsumer<ScanResolvedConsumer>());
 
 var app = builder.Build();

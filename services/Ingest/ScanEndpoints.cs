@@ -4,6 +4,7 @@ using ArFleet.Contracts;
 using ArFleet.ServiceDefaults;
 using MassTransit;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 
 namespace ArFleet.Ingest;
 
@@ -14,7 +15,7 @@ public static class ScanEndpoints
     /// <summary>The scan body of API.md; the app tenant stays internal.</summary>
     public record ScanView(
         Guid ScanId, ScanStatus Status, ScanOutcome? Outcome, RecognizedTarget? Target, IssuedReward? Reward,
-        CampaignAction? Action, string? TraceId, DateTimeOffset CreatedAt, DateTimeOffset? ResolvedAt);
+        CampaignAction? Action, Guid? CampaignId, string? Detail, string? TraceId, DateTimeOffset CreatedAt, DateTimeOffset? ResolvedAt);
 
     public static void MapScanEndpoints(this WebApplication app)
     {
@@ -22,7 +23,8 @@ public static class ScanEndpoints
         var limits = app.Configuration.GetSection("Scans:ImageLimits").Get<ImageLimits>() ?? new ImageLimits();
 
         scans.MapPost("", async (HttpRequest request, [FromQuery] int? wait, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
-            ScanStore store, ImageClaimCheck claimCheck, ScanWaiters waiters, ScanRateLimiter rateLimiter, IPublishEndpoint publish, CancellationToken ct) =>
+            ScanStore store, ImageClaimCheck claimCheck, ScanWaiters waiters, ScanRateLimiter rateLimiter, IBusControl bus,
+            IOptions<ScanDeliveryOptions> delivery, CancellationToken ct) =>
         {
             if (WaitProblem(wait) is { } waitProblem) return waitProblem;
             if (idempotencyKey is { Length: 0 or > 200 }) return Problems.BadRequest("Invalid Idempotency-Key", "Use 1 to 200 characters.");
@@ -41,32 +43,28 @@ public static class ScanEndpoints
             if (problem is not null) return problem;
 
             var tenantId = request.HttpContext.User.TenantId();
-            var scanId = Guid.CreateVersion7();
-            if (idempotencyKey is not null && await store.ClaimIdempotencyKeyAsync(tenantId, idempotencyKey, scanId) is { } earlier)
+            // A retry of an accepted scan answers that scan and counts against no limit.
+            if (idempotencyKey is not null && await store.FindByIdempotencyKeyAsync(tenantId, idempotencyKey, ct) is { } earlier)
                 return await Answer(earlier, tenantId, wait, store, waiters, ct);
             if (await rateLimiter.TryAcquireAsync(tenantId, userId, deviceId) is { } retryAfter)
             {
-                if (idempotencyKey is not null) await store.ReleaseIdempotencyKeyAsync(tenantId, idempotencyKey);
                 request.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString();
                 return Results.Problem(title: "Too many scans", statusCode: StatusCodes.Status429TooManyRequests,
                     detail: "This user or device has scanned too often in the last minute; try again shortly.");
             }
 
-            var scan = new ScanRecord(scanId, tenantId, ScanStatus.Processing, null, null, null, null,
-                Activity.Current?.TraceId.ToString(), DateTimeOffset.UtcNow, null);
-            try
+            // Accepted once both the frame (Redis) and the scan (PostgreSQL) are stored; a dependency that is down answers
+            // 503 (DependencyUnavailableHandler). The broker is not needed to accept: the relay sends what it did not confirm.
+            var scanId = Guid.CreateVersion7();
+            var createdAt = DateTimeOffset.UtcNow;
+            var imageKey = await claimCheck.PutAsync(scanId, image!);
+            var scanRequest = new ScanRequest(tenantId, idempotencyKey, userId, deviceId, location, imageKey);
+            if (await store.AddAsync(scanId, scanRequest, Activity.Current?.TraceId.ToString(), createdAt, ct) is { } claimedBefore)
             {
-                var imageKey = await claimCheck.PutAsync(scanId, image!);
-                await store.SaveAsync(scan);
-                await publish.Publish(new ScanSubmitted(scanId, tenantId, userId, deviceId, location, imageKey, scan.CreatedAt), ct);
+                await claimCheck.RemoveAsync(imageKey);
+                return await Answer(claimedBefore, tenantId, wait, store, waiters, ct);
             }
-            catch (Exception) when (!ct.IsCancellationRequested)
-            {
-                // Not accepted: leave nothing that would make a retry with the same key return a dead scan.
-                await store.DeleteAsync(scanId);
-                if (idempotencyKey is not null) await store.ReleaseIdempotencyKeyAsync(tenantId, idempotencyKey);
-                return Problems.Unavailable("The scan could not be accepted right now; try again");
-            }
+            await SubmitAsync(scanId, scanRequest, createdAt, store, bus, delivery.Value.PublishTimeout);
             return await Answer(scanId, tenantId, wait, store, waiters, ct);
         }).DisableAntiforgery();
 
@@ -74,23 +72,44 @@ public static class ScanEndpoints
             WaitProblem(wait) ?? await Answer(scanId, http.User.TenantId(), wait, store, waiters, ct));
     }
 
+    /// <summary>Publishes ScanSubmitted and records the broker's confirmation. While the broker is away or slow the scan
+    /// stays unconfirmed and ScanSubmissionRelay sends it later: the request is not held up, nor refused.</summary>
+    private static async Task SubmitAsync(Guid scanId, ScanRequest request, DateTimeOffset createdAt, ScanStore store, IBusControl bus, TimeSpan timeout)
+    {
+        if (bus.CheckHealth().Status == BusHealthStatus.Unhealthy) return;
+        using var publishTimeout = new CancellationTokenSource(timeout);
+        try
+        {
+            await bus.Publish(request.ToEvent(scanId, createdAt), publishTimeout.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException || TransientFaults.IsTransient(e))
+        {
+            return;
+        }
+        await store.MarkSubmittedAsync(scanId, CancellationToken.None);
+    }
+
     /// <summary>200 with the result once resolved (waiting up to <paramref name="wait"/> seconds for it), else 202.</summary>
     private static async Task<IResult> Answer(Guid scanId, Guid tenantId, int? wait, ScanStore store, ScanWaiters waiters, CancellationToken ct)
     {
-        var scan = await store.GetAsync(scanId);
+        var scan = await store.GetAsync(scanId, ct);
         if (scan is null || scan.AppTenantId != tenantId) return Problems.NotFound("Scan");
         if (scan.Status == ScanStatus.Processing && wait > 0)
         {
+            var deadline = DateTimeOffset.UtcNow.AddSeconds(wait.Value);
             using var waiter = await waiters.RegisterAsync(scanId);
-            scan = await store.GetAsync(scanId) ?? scan;
-            if (scan.Status == ScanStatus.Processing)
+            while (scan.Status == ScanStatus.Processing && DateTimeOffset.UtcNow < deadline)
             {
-                try { await waiter.Resolved.WaitAsync(TimeSpan.FromSeconds(wait.Value), ct); }
-                catch (TimeoutException) { }
-                scan = await store.GetAsync(scanId) ?? scan;
+                scan = await store.GetAsync(scanId, ct) ?? scan;
+                if (scan.Status != ScanStatus.Processing) break;
+                var left = deadline - DateTimeOffset.UtcNow;
+                // Woken by the announcement, or re-read at least every second in case it was missed.
+                await waiter.WaitAsync(left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1), ct);
             }
+            scan = await store.GetAsync(scanId, ct) ?? scan;
         }
-        var view = new ScanView(scan.ScanId, scan.Status, scan.Outcome, scan.Target, scan.Reward, scan.Action, scan.TraceId, scan.CreatedAt, scan.ResolvedAt);
+        var view = new ScanView(scan.ScanId, scan.Status, scan.Outcome, scan.Target, scan.Reward, scan.Action, scan.CampaignId, scan.Detail,
+            scan.TraceId, scan.CreatedAt, scan.ResolvedAt);
         return scan.Status == ScanStatus.Processing
             ? Results.Accepted($"/v1/scans/{scanId}", view)
             : Results.Ok(view);

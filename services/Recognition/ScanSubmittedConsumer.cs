@@ -16,10 +16,18 @@ public sealed class ScanSubmittedConsumer(
         var image = await claimCheck.GetAsync(scan.ImageKey);
         if (image is null)
         {
-            await context.Publish(Unrecognized(scan, UnrecognizedReason.ImageExpired, "The scan's image is no longer stored."));
+            await context.Publish(Unrecognized(scan, UnrecognizedReason.ImageExpired, "The scan's image is no longer stored: scan again."));
             return;
         }
 
+        var result = Recognize(scan, image);
+        await context.Publish(result, result.GetType());
+        // Only once the result is on its way: a worker that dies before this finds the frame again on redelivery.
+        await claimCheck.RemoveAsync(scan.ImageKey);
+    }
+
+    private object Recognize(ScanSubmitted scan, byte[] image)
+    {
         TargetMatch? match;
         try
         {
@@ -29,17 +37,12 @@ public sealed class ScanSubmittedConsumer(
         catch (ImageRejectedException e)
         {
             logger.LogInformation("Scan {ScanId} rejected: {Reason}", scan.ScanId, e.Message);
-            await context.Publish(Unrecognized(scan, UnrecognizedReason.InvalidImage, e.Message));
-            return;
+            return Unrecognized(scan, UnrecognizedReason.InvalidImage, e.Message);
         }
 
-        if (match is null)
-        {
-            await context.Publish(Unrecognized(scan, UnrecognizedReason.NoMatch, null));
-            return;
-        }
-        await context.Publish(new ScanRecognized(scan.ScanId, match.TenantId, scan.TenantId, scan.UserId, scan.DeviceId, scan.Location,
-            new RecognizedTarget(match.TargetId, match.Confidence, match.Corners), scan.OccurredAt));
+        if (match is null) return Unrecognized(scan, UnrecognizedReason.NoMatch, null);
+        return new ScanRecognized(scan.ScanId, match.TenantId, scan.TenantId, scan.UserId, scan.DeviceId, scan.Location,
+            new RecognizedTarget(match.TargetId, match.Confidence, match.Corners), scan.OccurredAt);
     }
 
     private static ScanUnrecognized Unrecognized(ScanSubmitted scan, UnrecognizedReason reason, string? detail) =>

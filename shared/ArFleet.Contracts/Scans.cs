@@ -38,7 +38,7 @@ public record ScanUnrecognized(
     DateTimeOffset OccurredAt);
 
 /// <summary>The terminal event of a scan: what the app shows. TenantId is the brand when a target was
-/// recognised, otherwise the app tenant.</summary>
+/// recognised, otherwise the app tenant. Detail says, for a failed or rejected scan, what the app can do about it.</summary>
 [MessageUrn("arfleet:scan-resolved:v1")]
 public record ScanResolved(
     Guid ScanId,
@@ -50,7 +50,8 @@ public record ScanResolved(
     RecognizedTarget? Target,
     IssuedReward? Reward,
     CampaignAction? Action,
-    DateTimeOffset OccurredAt);
+    DateTimeOffset OccurredAt,
+    string? Detail = null);
 
 public record GeoPoint(double Lat, double Lon);
 
@@ -71,4 +72,6 @@ public enum ScanOutcome
     NoCampaign,
     Unrecognized,
     SuspectedRecapture,
+    /// <summary>The scan could not be completed (its image expired, or it passed its deadline); the app may scan again.</summary>
+    Failed,
 }

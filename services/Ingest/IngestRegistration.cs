@@ -1,0 +1,15 @@
+using ArFleet.ServiceDefaults;
+
+namespace ArFleet.Ingest;
+
+public static class IngestRegistration
+{
+    public static IHostApplicationBuilder AddScanIntake(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<ImageClaimCheck>().AddSingleton<ScanStore>().AddSingleton<ScanWaiters>().AddSingleton<ScanRateLimiter>();
+        builder.Services.Configure<ScanRateOptions>(builder.Configuration.GetSection("Scans:RateLimits"));
+        builder.Services.Configure<ScanDeliveryOptions>(builder.Configuration.GetSection("Scans:Delivery"));
+        builder.Services.AddHostedService<ScanSubmissionRelay>().AddHostedService<ScanDeadlineSweeper>();
+        return builder;
+    }
+}

@@ -1,0 +1,25 @@
+using ArFleet.Contracts;
+
+namespace ArFleet.Ingest;
+
+/// <summary>A scan as the app sees it (API.md), plus the app tenant that owns it.</summary>
+public record ScanRecord(
+    Guid ScanId,
+    Guid AppTenantId,
+    ScanStatus Status,
+    ScanOutcome? Outcome,
+    RecognizedTarget? Target,
+    IssuedReward? Reward,
+    CampaignAction? Action,
+    string? TraceId,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? ResolvedAt,
+    Guid? CampaignId = null,
+    string? Detail = null);
+
+/// <summary>What the app sent, kept with the scan so that ScanSubmitted can be sent again until the broker confirms it.</summary>
+public record ScanRequest(Guid AppTenantId, string? IdempotencyKey, string UserId, string DeviceId, GeoPoint? Location, string ImageKey)
+{
+    public ScanSubmitted ToEvent(Guid scanId, DateTimeOffset createdAt) =>
+        new(scanId, AppTenantId, UserId, DeviceId, Location, ImageKey, createdAt);
+}
