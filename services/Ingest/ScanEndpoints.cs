@@ -12,7 +12,7 @@ public static class ScanEndpoints
 {
     public const int MaxWaitSeconds = 10;
 
-    /// <summary>The scan body of API.md; the app tenant stays internal.</summary>
+    /// <summary>The scan body of docs/api.md; the app tenant stays internal.</summary>
     public record ScanView(
         Guid ScanId, ScanStatus Status, ScanOutcome? Outcome, RecognizedTarget? Target, IssuedReward? Reward,
         CampaignAction? Action, Guid? CampaignId, string? Detail, string? TraceId, DateTimeOffset CreatedAt, DateTimeOffset? ResolvedAt);

@@ -2,7 +2,7 @@ using ArFleet.Contracts;
 
 namespace ArFleet.Ingest;
 
-/// <summary>A scan as the app sees it (API.md), plus the app tenant that owns it.</summary>
+/// <summary>A scan as the app sees it (docs/api.md), plus the app tenant that owns it.</summary>
 public record ScanRecord(
     Guid ScanId,
     Guid AppTenantId,

@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Http;
 
 namespace ArFleet.ServiceDefaults;
 
-/// <summary>RFC 7807 answers whose title says what was wrong (API.md).</summary>
+/// <summary>RFC 7807 answers whose title says what was wrong (docs/api.md).</summary>
 public static class Problems
 {
     public static IResult BadRequest(string title, string? detail = null) =>

@@ -36,7 +36,7 @@ public static class ServiceDefaultsExtensions
         return builder;
     }
 
-    /// <summary>camelCase, enums as camelCase strings, nulls left out: the conventions of API.md.</summary>
+    /// <summary>camelCase, enums as camelCase strings, nulls left out: the conventions of docs/api.md.</summary>
     public static void ConfigureJson(JsonSerializerOptions options)
     {
         options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;

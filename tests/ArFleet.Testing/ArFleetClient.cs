@@ -6,7 +6,7 @@ using System.Text.Json.Nodes;
 
 namespace ArFleet.Testing;
 
-/// <summary>A thin client of the public API (shared/API.md) for tests and tools.</summary>
+/// <summary>A thin client of the public API (docs/api.md) for tests and tools.</summary>
 public sealed class ArFleetClient(Fleet fleet) : IDisposable
 {
     private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(30) };
