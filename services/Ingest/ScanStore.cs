@@ -146,7 +146,7 @@ public sealed class ScanStore(NpgsqlDataSource db)
             r.IsDBNull(8) ? null : r.GetString(8));
     }
 
-    /// <summary>Statuses and outcomes as API.md spells them (camelCase), which is also how they are stored.</summary>
+    /// <summary>Statuses and outcomes as docs/api.md spells them (camelCase), which is also how they are stored.</summary>
     private static string Name<T>(T value) where T : struct, Enum => JsonNamingPolicy.CamelCase.ConvertName(value.ToString());
 
     private static NpgsqlParameter Text(string? value) => new() { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)value ?? DBNull.Value };
