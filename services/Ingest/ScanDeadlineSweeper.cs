@@ -9,7 +9,7 @@ namespace ArFleet.Ingest;
 /// waiters, the ISV's webhook), so no accepted scan stays processing for good, whatever was lost on the way. A result that
 /// arrives later still replaces the failure (see ScanStore.ResolveAsync). Also drops scans past their lifetime.</summary>
 public sealed class ScanDeadlineSweeper(
-    NpgsqlDataSource db, ScanStore store, IPublishEndpoint publish, IOptions<ScanDeliveryOptions> options, ILogger<ScanDeadlineSweeper> logger)
+    NpgsqlDataSource db, ScanStore store, IBus publish, IOptions<ScanDeliveryOptions> options, ILogger<ScanDeadlineSweeper> logger)
     : BackgroundService
 {
     public const string DeadlinePassed = "The scan could not be completed in time: scan again.";

@@ -9,7 +9,7 @@ namespace ArFleet.Ingest;
 /// between the commit and the publish): the scans table is its own outbox. Sending one twice is harmless, since every
 /// consumer downstream is idempotent per scan.</summary>
 public sealed class ScanSubmissionRelay(
-    NpgsqlDataSource db, ScanStore store, IPublishEndpoint publish, IOptions<ScanDeliveryOptions> options, ILogger<ScanSubmissionRelay> logger)
+    NpgsqlDataSource db, ScanStore store, IBus publish, IOptions<ScanDeliveryOptions> options, ILogger<ScanSubmissionRelay> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

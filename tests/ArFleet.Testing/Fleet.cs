@@ -121,11 +121,19 @@ public sealed class Fleet : IAsyncDisposable
     /// the same port and settings and waits until it is ready.</summary>
     public async Task RestartAsync(string name, Func<Task> whileStopped)
     {
-        var stopped = services[name];
-        stopped.Dispose();
+        Kill(name);
         await whileStopped();
-        services[name] = ServiceProcess.Start(name, stopped.BaseAddress.Port, environments[name]);
-        await services[name].WaitUntilReadyAsync(TimeSpan.FromSeconds(120));
+        await StartServiceAsync(name);
+    }
+
+    /// <summary>SIGKILL of one service's process, as a crash: nothing is flushed or stopped gracefully.</summary>
+    public void Kill(string name) => services[name].Dispose();
+
+    /// <summary>Starts a killed service again on its port with its settings, and waits until it is ready.</summary>
+    public async Task StartServiceAsync(string name, TimeSpan? timeout = null)
+    {
+        services[name] = ServiceProcess.Start(name, services[name].BaseAddress.Port, environments[name]);
+        await services[name].WaitUntilReadyAsync(timeout ?? TimeSpan.FromSeconds(120));
     }
 
     public async ValueTask DisposeAsync()
