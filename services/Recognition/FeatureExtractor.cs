@@ -1,4 +1,4 @@
-using ArFleet.ServiceDefaults;
+using ArFleet.Images;
 using Microsoft.Extensions.Options;
 using OpenCvSharp;
 

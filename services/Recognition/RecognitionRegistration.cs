@@ -1,3 +1,4 @@
+using ArFleet.Images;
 using ArFleet.ServiceDefaults;
 using MassTransit;
 

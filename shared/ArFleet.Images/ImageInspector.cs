@@ -1,15 +1,6 @@
 using System.Buffers.Binary;
-using Microsoft.AspNetCore.Http;
 
-namespace ArFleet.ServiceDefaults;
-
-public enum ImageFormat { Jpeg, Png, WebP }
-
-public record ImageInfo(ImageFormat Format, int Width, int Height);
-
-/// <summary>Limits on uploaded images. MaxPixels guards the decoder against decompression bombs: a small
-/// file that claims a huge canvas is refused from its header, before any pixel is decoded.</summary>
-public record ImageLimits(int MaxBytes = 4 * 1024 * 1024, int MaxSide = 8192, long MaxPixels = 40_000_000, int MinSide = 32);
+namespace ArFleet.Images;
 
 /// <summary>Sniffs the format from the bytes (never the file name) and reads the dimensions from the header.</summary>
 public static class ImageInspector
@@ -39,18 +30,6 @@ public static class ImageInspector
         if (info.Width < limits.MinSide || info.Height < limits.MinSide)
             return $"The image is {info.Width}x{info.Height}; at least {limits.MinSide} px a side is needed.";
         return null;
-    }
-
-    /// <summary>Reads an uploaded form file within the limits: the bytes, or the problem to answer with.</summary>
-    public static async Task<(byte[]? Bytes, IResult? Problem)> ReadUploadAsync(IFormFile? file, ImageLimits limits, CancellationToken cancellationToken)
-    {
-        if (file is null) return (null, Problems.BadRequest("No image was uploaded", "Send the image as the multipart field 'image'."));
-        if (file.Length > limits.MaxBytes) return (null, Problems.BadRequest("The image is too large", $"The image is larger than {limits.MaxBytes} bytes."));
-        using var buffer = new MemoryStream((int)file.Length);
-        await file.CopyToAsync(buffer, cancellationToken);
-        var bytes = buffer.ToArray();
-        var error = Check(bytes, limits, out _);
-        return error is null ? (bytes, null) : (null, Problems.BadRequest("The image is not acceptable", error));
     }
 
     private static ReadOnlySpan<byte> PngSignature => [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
