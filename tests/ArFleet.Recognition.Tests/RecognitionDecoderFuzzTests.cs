@@ -1,10 +1,10 @@
 using System.Buffers.Binary;
-using ArFleet.Recognition;
+using ArFleet.Recognition.Engine;
 using ArFleet.Testing;
 using Microsoft.Extensions.Options;
 using OpenCvSharp;
 
-namespace ArFleet.UnitTests;
+namespace ArFleet.Recognition.Tests;
 
 /// <summary>Whatever bytes arrive, extraction either yields features or refuses the image with a reason:
 /// it never throws anything else and never decodes a canvas beyond the limits.</summary>

@@ -1,6 +1,6 @@
-using ArFleet.Recognition;
+using ArFleet.Recognition.Engine;
 
-namespace ArFleet.UnitTests;
+namespace ArFleet.Recognition.Tests;
 
 public class BinaryWordIndexTests
 {

@@ -1,41 +1,19 @@
 using Microsoft.Extensions.Options;
 using OpenCvSharp;
+using static ArFleet.Recognition.Engine.RecognitionThresholds;
 
-namespace ArFleet.Recognition;
-
-/// <summary>A graded target image: its features, grade, ColourSignature and Shapes.</summary>
-public sealed record GradedTarget(ImageFeatures Features, TargetGrader.Grade Grade, byte[] Colour, Shape[] Shapes)
-{
-    public IndexedTarget ToIndexed(Guid targetId, Guid tenantId) =>
-        new(targetId, tenantId, Features.Width, Features.Height, Features.Points, Features.Descriptors, Colour, Shapes);
-}
+namespace ArFleet.Recognition.Engine;
 
 /// <summary>Grades a target 0–5 by trying it: the target is pasted into simulated scans (a textured frame, seen
 /// from 110 to 420 px wide, turned, in perspective, blurred, noisy and JPEG-compressed) and each scan goes through
 /// the query pipeline a real scan goes through: geometric verification of features, else the target's outline or shapes
-/// (see TargetIndex.MatchOutline). A target is accepted only when every simulated scan recognises it with a margin, so a
+/// (see TargetIndex.MatchAppearance). A target is accepted only when every simulated scan recognises it with a margin, so a
 /// grade predicts recognition rather than counting corners. Distinctive, well-spread features (no look-alike elsewhere in
 /// the image) lift an accepted grade, and say why a rejected target failed in words a brand understands.</summary>
 public sealed class TargetGrader(FeatureExtractor extractor, IOptions<RecognitionOptions> options)
 {
-    public const int MinAcceptedGrade = 3;
-    /// <summary>Longest side of the target in each simulated 640 × 480 scan: 17 % to 66 % of the frame.</summary>
-    public static readonly int[] ViewSizes = [110, 160, 260, 420];
-    /// <summary>Inliers every simulated scan needs: above the recogniser's own minimum, since real scans add
-    /// clutter, glare and worse blur than the simulation.</summary>
-    private const int ViewMargin = 5;
-    /// <summary>Inliers that at least one simulated scan must verify, even when every scan was recognised by the target's
-    /// outline or shapes: those depend on the plate's edge and the ink's colours staying clear of clutter, which real scans
-    /// often break, and then a target with no detail that verifies is not recognised at all. On make-dataset --seed 7 and
-    /// --seed 8 this keeps 82 % of the logos and 97 % top-1 accuracy; none (every logo) gave 96 % and 15 gave 78 % (see README).</summary>
-    private const int EvidenceInliers = 10;
-    /// <summary>Colour correlation above the minimum that a scan recognised by its outline or shapes needs, for the same
-    /// reason (see TargetIndex.AppearanceAlone).</summary>
-    private const double AppearanceMargin = 0.02;
     private const int FrameWidth = 640, FrameHeight = 480;
     private const int Grid = 4;
-    /// <summary>Hamming distance under which two ORB descriptors are taken for the same detail (of 256 bits).</summary>
-    private const int LookAlike = 32;
 
     /// <summary>ViewInliers: per simulated scan, the features' inliers (0 when they did not verify); ViewAppearance: how far
     /// the colour correlation where its outline or shapes placed the target was above the minimum (negative: not recognised).</summary>
@@ -63,23 +41,23 @@ public sealed class TargetGrader(FeatureExtractor extractor, IOptions<Recognitio
         var distinctive = Distinctive(features);
         var distinctiveCount = distinctive.Count(d => d);
         var (viewInliers, viewAppearance) = SimulatedScans(colour, features, target);
-        var needed = options.MinInliers + ViewMargin;
-        var hasEvidence = viewInliers.Max() >= EvidenceInliers;
+        var needed = options.MinInliers + Grading.ViewMargin;
+        var hasEvidence = viewInliers.Max() >= Grading.EvidenceInliers;
         var recognised = Enumerable.Range(0, viewInliers.Length)
             .Count(i => viewInliers[i] >= options.MinInliers || viewAppearance[i] >= 0);
         var withMargin = Enumerable.Range(0, viewInliers.Length)
-            .Count(i => viewInliers[i] >= needed || viewAppearance[i] >= AppearanceMargin);
+            .Count(i => viewInliers[i] >= needed || viewAppearance[i] >= Grading.AppearanceMargin);
 
         if (withMargin == viewInliers.Length && hasEvidence)
         {
-            var value = MinAcceptedGrade + (viewInliers.Min() >= 2 * needed ? 1 : 0) + (Coverage(features, distinctive) >= 0.5 ? 1 : 0);
+            var value = Grading.MinAcceptedGrade + (viewInliers.Min() >= 2 * needed ? 1 : 0) + (Coverage(features, distinctive) >= 0.5 ? 1 : 0);
             return new Grade(value, null, distinctiveCount, viewInliers, viewAppearance);
         }
-        var rejected = Math.Min(MinAcceptedGrade - 1, recognised / 2);
+        var rejected = Math.Min(Grading.MinAcceptedGrade - 1, recognised / 2);
         if (features.Count >= 150 && distinctiveCount < features.Count / 3 && recognised < viewInliers.Length / 2)
             return new Grade(rejected, "Repetitive pattern: the same details repeat across the image, so one part cannot be told from another.", distinctiveCount, viewInliers, viewAppearance);
         if (withMargin == viewInliers.Length)
-            return new Grade(MinAcceptedGrade - 1, "Too little detail: the target is recognised only by its outline and colours, which clutter around a real scan " +
+            return new Grade(Grading.MinAcceptedGrade - 1, "Too little detail: the target is recognised only by its outline and colours, which clutter around a real scan " +
                 "easily hides. Printed detail with corners (text, a pattern, a border) gives it features that verify.", distinctiveCount, viewInliers, viewAppearance);
         if (recognised == 0 || distinctiveCount < 50)
             return new Grade(rejected, "Too little texture: the image has too few distinctive details (corners, edges, print) to be recognised reliably.", distinctiveCount, viewInliers, viewAppearance);
@@ -94,13 +72,13 @@ public sealed class TargetGrader(FeatureExtractor extractor, IOptions<Recognitio
     private (int[] Inliers, double[] Appearance) SimulatedScans(Mat colour, ImageFeatures features, IndexedTarget target)
     {
         var random = new Random(Seed(features));
-        var inliers = new int[ViewSizes.Length];
-        var appearance = new double[ViewSizes.Length];
-        for (var view = 0; view < ViewSizes.Length; view++)
+        var inliers = new int[Grading.ViewSizes.Length];
+        var appearance = new double[Grading.ViewSizes.Length];
+        for (var view = 0; view < Grading.ViewSizes.Length; view++)
         {
-            using var query = extractor.ExtractQuery(SimulatedScan(colour, ViewSizes[view], random));
-            inliers[view] = TargetIndex.Verify(query, target, EvidenceInliers)?.Inliers ?? 0;
-            appearance[view] = inliers[view] < options.MinInliers + ViewMargin ? TargetIndex.AppearanceAlone(query, target) : -1;
+            using var query = extractor.ExtractQuery(SimulatedScan(colour, Grading.ViewSizes[view], random));
+            inliers[view] = FeatureVerification.Verify(query, target, Grading.EvidenceInliers)?.Inliers ?? 0;
+            appearance[view] = inliers[view] < options.MinInliers + Grading.ViewMargin ? TargetIndex.AppearanceAlone(query, target) : -1;
         }
         return (inliers, appearance);
     }
@@ -189,7 +167,7 @@ public sealed class TargetGrader(FeatureExtractor extractor, IOptions<Recognitio
         for (var i = 0; i < neighbours.Length; i++)
         {
             var p = features.Points[i];
-            result[i] = !neighbours[i].Any(n => n.TrainIdx != i && n.Distance < LookAlike
+            result[i] = !neighbours[i].Any(n => n.TrainIdx != i && n.Distance < Grading.LookAlike
                 && Math.Abs(features.Points[n.TrainIdx].X - p.X) + Math.Abs(features.Points[n.TrainIdx].Y - p.Y) > apart);
         }
         return result;

@@ -1,9 +1,9 @@
-using ArFleet.Recognition;
+using ArFleet.Recognition.Engine;
 using ArFleet.Testing;
 using Microsoft.Extensions.Options;
 using OpenCvSharp;
 
-namespace ArFleet.UnitTests;
+namespace ArFleet.Recognition.Tests;
 
 /// <summary>The recognition pipeline of the service (extractor, grader, index) on synthetic targets and camera scans.</summary>
 public class RecognitionIndexTests
@@ -148,7 +148,7 @@ public class RecognitionIndexTests
                 for (var scanSeed = 0; scanSeed < 3; scanSeed++)
                 {
                     using var scan = extractor.ExtractQuery(TestImages.CameraScan(image, seed * 10 + scanSeed).Jpeg);
-                    Assert.NotNull(TargetIndex.Verify(scan, other, Options.Value.MinInliers)); // in grey, the scan shows either target
+                    Assert.NotNull(FeatureVerification.Verify(scan, other, Options.Value.MinInliers)); // in grey, the scan shows either target
                     Assert.Equal(expected.TargetId, index.Match(scan)?.TargetId);
                 }
             }
@@ -165,11 +165,11 @@ public class RecognitionIndexTests
         {
             if (TryRegister(index, seed) is not { } target) continue;
             var scan = TestImages.CameraScan(TestImages.Target(seed), seed, share: 1.7);
-            Assert.InRange(TargetIndex.VisibleShare(scan.Corners, 640, 480), 0.2, TargetIndex.MinVisibleShare);
+            Assert.InRange(FeatureVerification.VisibleShare(scan.Corners, 640, 480), 0.2, RecognitionThresholds.FeatureMatching.MinVisibleShare);
             using var query = extractor.ExtractQuery(scan.Jpeg);
             var match = index.Match(query);
             Assert.Equal(target.TargetId, match?.TargetId);
-            Assert.InRange(match!.Inliers, TargetIndex.CloseUpInliers * Options.Value.MinInliers, int.MaxValue);
+            Assert.InRange(match!.Inliers, RecognitionThresholds.FeatureMatching.CloseUpInliers * Options.Value.MinInliers, int.MaxValue);
         }
     }
 
@@ -179,11 +179,11 @@ public class RecognitionIndexTests
         Point2f[] inside = [new(100, 100), new(300, 120), new(280, 300), new(90, 280)];
         Point2f[] twiceTheFrame = [new(-320, -240), new(960, -240), new(960, 720), new(-320, 720)];
         Point2f[] rightHalfOut = [new(320, 0), new(960, 0), new(960, 480), new(320, 480)];
-        Assert.Equal(1.0, TargetIndex.VisibleShare(inside, 640, 480), 3);
-        Assert.Equal(1.0, TargetIndex.VisibleShare(inside.Reverse().ToArray(), 640, 480), 3);
-        Assert.Equal(0.25, TargetIndex.VisibleShare(twiceTheFrame, 640, 480), 3);
-        Assert.Equal(0.5, TargetIndex.VisibleShare(rightHalfOut, 640, 480), 3);
-        Assert.Equal(0.5, TargetIndex.VisibleShare(rightHalfOut.Reverse().ToArray(), 640, 480), 3);
+        Assert.Equal(1.0, FeatureVerification.VisibleShare(inside, 640, 480), 3);
+        Assert.Equal(1.0, FeatureVerification.VisibleShare(inside.Reverse().ToArray(), 640, 480), 3);
+        Assert.Equal(0.25, FeatureVerification.VisibleShare(twiceTheFrame, 640, 480), 3);
+        Assert.Equal(0.5, FeatureVerification.VisibleShare(rightHalfOut, 640, 480), 3);
+        Assert.Equal(0.5, FeatureVerification.VisibleShare(rightHalfOut.Reverse().ToArray(), 640, 480), 3);
     }
 
     [Theory]
@@ -234,7 +234,7 @@ public class RecognitionIndexTests
             var target = Register(index, TestImages.Label(seed));
             var scan = TestImages.CameraScan(TestImages.Label(seed), seed, share: 0.15, extraBlur: 1.6, sceneShapes: 8);
             using var query = extractor.ExtractQuery(scan.Jpeg);
-            if (TargetIndex.Verify(query, target, Options.Value.MinInliers) is not null) continue;
+            if (FeatureVerification.Verify(query, target, Options.Value.MinInliers) is not null) continue;
             unverified++;
             if (index.Match(query) is not { } match) continue;
             Assert.Equal((target.TargetId, MatchKind.Outline), (match.TargetId, match.Kind));
@@ -263,8 +263,8 @@ public class RecognitionIndexTests
 
         using var own = extractor.ExtractQuery(ownScan.Jpeg);
         using var other = extractor.ExtractQuery(otherScan.Jpeg);
-        Assert.InRange(TargetIndex.Supporting(own, target, ownScan.Corners), 5 * Outlines.MinSupport, int.MaxValue);
-        Assert.InRange(TargetIndex.Supporting(other, target, otherScan.Corners), 0, Outlines.MinSupport - 1);
+        Assert.InRange(TargetIndex.Supporting(own, target, ownScan.Corners), 5 * RecognitionThresholds.OutlineMatching.MinSupport, int.MaxValue);
+        Assert.InRange(TargetIndex.Supporting(other, target, otherScan.Corners), 0, RecognitionThresholds.OutlineMatching.MinSupport - 1);
     }
 
     [Theory]

@@ -1,6 +1,6 @@
-using ArFleet.Recognition;
+using ArFleet.Recognition.Engine;
 
-namespace ArFleet.UnitTests;
+namespace ArFleet.Recognition.Tests;
 
 public class OutlineIndexTests
 {
@@ -13,7 +13,7 @@ public class OutlineIndexTests
     {
         // Targets come in look-alike families, as logos on the same white plate do: siblings correlate about 0.65, a
         // scan of a target about 0.88 with it (an outline match's least) and 0.6 with its siblings. Each scan has three
-        // more views, of unrelated quadrilaterals. With one cell probed per view instead of OutlineIndex.Probes, some
+        // more views, of unrelated quadrilaterals. With one cell probed per view instead of RecognitionThresholds.OutlineRanking.Probes, some
         // scans miss their target.
         var random = new Random(3);
         var families = Enumerable.Range(0, 150).Select(_ => Unit(Gaussian(random, 1))).ToArray();
@@ -21,7 +21,7 @@ public class OutlineIndexTests
         var index = new OutlineIndex();
         for (var slot = 0; slot < targets.Length; slot++) index.Set(slot, targets[slot]);
         Assert.Equal(targetCount, index.Count);
-        Assert.Equal(targetCount < OutlineIndex.LinearBelow ? 0 : (int)Math.Sqrt(8_192), index.Cells); // trained at 4,096 and 8,192
+        Assert.Equal(targetCount < RecognitionThresholds.OutlineRanking.LinearBelow ? 0 : (int)Math.Sqrt(8_192), index.Cells); // trained at 4,096 and 8,192
 
         for (var scan = 0; scan < 300; scan++)
         {

@@ -1,4 +1,4 @@
-namespace ArFleet.Recognition;
+namespace ArFleet.Recognition.Engine;
 
 /// <summary>The best-scored of the ids offered, at most <paramref name="count"/>, best first; of equal scores the first
 /// offered stays ahead.</summary>

@@ -2,7 +2,7 @@ using System.Numerics;
 using System.Runtime.InteropServices;
 using OpenCvSharp;
 
-namespace ArFleet.Recognition;
+namespace ArFleet.Recognition.Engine;
 
 /// <summary>Brute-force nearest neighbours of 256-bit ORB descriptors (32-byte rows) by Hamming distance, with each
 /// descriptor read as four 64-bit words and compared by POPCNT. Verification spent most of a scan's time in OpenCV's

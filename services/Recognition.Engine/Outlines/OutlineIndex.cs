@@ -1,20 +1,17 @@
 using System.Buffers;
+using static ArFleet.Recognition.Engine.RecognitionThresholds;
 
-namespace ArFleet.Recognition;
+namespace ArFleet.Recognition.Engine;
 
-/// <summary>The targets' coarse outline signatures (Outlines.Coarse), ranked against a scan's views. Up to LinearBelow
+/// <summary>The targets' coarse outline signatures (Outlines.Coarse), ranked against a scan's views. Up to OutlineRanking.LinearBelow
 /// targets every one is compared with every view. Past that, targets are grouped into cells around about √n centres
 /// (spherical k-means, trained again each time the number of targets has doubled), and each view is compared only with
-/// the targets of its Probes nearest cells: at 50,000 targets a few per cent of the comparisons, instead of a cost that
+/// the targets of its OutlineRanking.Probes nearest cells: at 50,000 targets a few per cent of the comparisons, instead of a cost that
 /// grows with every target added. Slots are TargetIndex's. Not thread-safe: the caller serialises writers against
 /// readers.</summary>
-public sealed class OutlineIndex(int linearBelow = OutlineIndex.LinearBelow)
+public sealed class OutlineIndex(int linearBelow = OutlineRanking.LinearBelow)
 {
     private const int Length = Outlines.CoarseLength;
-    /// <summary>Below this many targets (by default) the cells would save less than their centres cost.</summary>
-    public const int LinearBelow = 4096;
-    /// <summary>Cells each view is compared in (measured against a full comparison, see README).</summary>
-    public const int Probes = 8;
     private const int TrainingRounds = 10;
 
     // One slot's signature after another, so that a full comparison reads memory in order; all zero for an empty slot.
@@ -73,7 +70,7 @@ public sealed class OutlineIndex(int linearBelow = OutlineIndex.LinearBelow)
             for (var at = 0; at + Length <= views.Length; at += Length)
             {
                 var view = views.AsSpan(at, Length);
-                foreach (var cell in Nearest(view, Probes))
+                foreach (var cell in Nearest(view, OutlineRanking.Probes))
                     for (var i = 0; i < cells[cell].Count; i++)
                     {
                         var slot = cells[cell].Slots[i];

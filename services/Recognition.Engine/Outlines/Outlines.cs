@@ -1,7 +1,8 @@
 using System.Runtime.Intrinsics;
 using OpenCvSharp;
+using static ArFleet.Recognition.Engine.RecognitionThresholds;
 
-namespace ArFleet.Recognition;
+namespace ArFleet.Recognition.Engine;
 
 /// <summary>Recognition by a target's outline, for scans where local features fail. A flat logo seen at a sixth of the
 /// frame, blurred, keeps too few ORB corners to verify; its printed edge (label, plate, poster, package face) still
@@ -10,23 +11,6 @@ namespace ArFleet.Recognition;
 /// decides among the best. The corners come from the quadrilateral itself.</summary>
 public static class Outlines
 {
-    /// <summary>Correlation a match needs, and its lead over the next target. On make-dataset --seed 7 with every target
-    /// registered, all 108 best matches at or above 0.85 were right, 1 of 17 between 0.6 and 0.85 was, and a scan without
-    /// any target reached 0.848. With only the accepted targets, a rejected logo's scan correlated 0.906 with another logo.</summary>
-    public const double MinCorrelation = 0.88;
-    public const double MinLead = 0.05;
-    /// <summary>Features of the scan that must match the target's where its outline puts them (see TargetIndex.Supporting).
-    /// Another label where the target would be has at most 6 (see the tests); the right outline answers on make-dataset
-    /// --seed 7 with every target registered had 9 or more. It does not stop every look-alike: a rejected logo with the
-    /// same colours and layout as an accepted one had 20.</summary>
-    public const int MinSupport = 8;
-    /// <summary>Targets ranked by the coarse signature that are compared in full.</summary>
-    public const int Shortlisted = 16;
-    /// <summary>Best outline placements refined (see TargetIndex.RefinedOutline): on make-dataset --seed 7, refining 4
-    /// recognised one more scan in recognize-eval (two more, three found and one lead lost, in a scratch run with a few more
-    /// targets accepted) and none wrongly; seed 8 was unchanged.</summary>
-    public const int Refined = 4;
-    private const int MaxQuadrilaterals = 8;
     private const int CoarseSide = 4;
     /// <summary>48 numbers: six vectors of 8 floats (see BestCorrelation).</summary>
     public const int CoarseLength = CoarseSide * CoarseSide * 3;
@@ -34,16 +18,21 @@ public static class Outlines
     /// <summary>The largest convex quadrilaterals (at most 8, each at least 1.2 % of the frame) outlined by edges in the
     /// image, corners clockwise from an arbitrary one. An outline whose edge runs into clutter of the same contrast is
     /// not closed, and not found.</summary>
-    public static List<Point2f[]> Quadrilaterals(Mat colour, List<Shape>? regions = null)
+    public static List<Point2f[]> Quadrilaterals(Mat colour) => Outlined(colour, withRegions: false).Quadrilaterals;
+
+    /// <summary>The Quadrilaterals and the regions that the same edges enclose (see Shapes.Regions), from one pass over them.</summary>
+    public static (List<Point2f[]> Quadrilaterals, List<Shape> Regions) QuadrilateralsAndRegions(Mat colour) => Outlined(colour, withRegions: true);
+
+    private static (List<Point2f[]> Quadrilaterals, List<Shape> Regions) Outlined(Mat colour, bool withRegions)
     {
         var found = new List<(Point2f[] Corners, double Area)>();
-        var enclosed = regions is null ? null : new List<(Point[] Contour, double Area, Point2d Centre)>();
+        var enclosed = withRegions ? new List<(Point[] Contour, double Area, Point2d Centre)>() : null;
         void Add(Mat edges, int gap)
         {
             using var closed = new Mat();
             using var kernel = Cv2.GetStructuringElement(MorphShapes.Rect, new Size(gap, gap));
             Cv2.Dilate(edges, closed, kernel);
-            AddOutlines(closed, found, gap == NarrowGap ? enclosed : null);
+            AddOutlines(closed, found, gap == OutlineMatching.NarrowGap ? enclosed : null);
         }
         // Faint edges in colour: a plate and a background of one brightness but different hues (pink on grey) still meet
         // at one. Low thresholds need more smoothing against noise.
@@ -52,8 +41,8 @@ public static class Outlines
         {
             Cv2.GaussianBlur(colour, blurred, new Size(0, 0), 1.5);
             Cv2.Canny(blurred, faint, 8, 24);
-            Add(faint, NarrowGap);
-            Add(faint, WideGap);
+            Add(faint, OutlineMatching.NarrowGap);
+            Add(faint, OutlineMatching.WideGap);
         }
         // Strong edges in grey, where a poster's own print or a dark plate's noise fill the faint pass with edges.
         using (var gray = colour.CvtColor(ColorConversionCodes.BGR2GRAY))
@@ -61,17 +50,12 @@ public static class Outlines
         {
             Cv2.GaussianBlur(gray, gray, new Size(0, 0), 1.0);
             Cv2.Canny(gray, strong, 30, 90);
-            Add(strong, NarrowGap);
+            Add(strong, OutlineMatching.NarrowGap);
         }
-        regions?.AddRange(Shapes.Regions(colour, enclosed!.OrderByDescending(e => e.Area).Take(Shapes.MaxPerScan).Select(e => e.Contour), grow: NarrowGap / 2 + 1));
-        return found.OrderByDescending(f => f.Area).Take(MaxQuadrilaterals).Select(f => f.Corners).ToList();
+        var regions = enclosed is null ? []
+            : Shapes.Regions(colour, enclosed.OrderByDescending(e => e.Area).Take(ShapeMatching.MaxPerScan).Select(e => e.Contour), grow: OutlineMatching.NarrowGap / 2 + 1);
+        return (found.OrderByDescending(f => f.Area).Take(OutlineMatching.MaxQuadrilaterals).Select(f => f.Corners).ToList(), regions);
     }
-
-    /// <summary>Gaps closed (dilation kernel sides). No one pass finds every plate: a wide gap (blur, JPEG, a hair across the
-    /// edge) needs a wide kernel, which merges a small plate with its logo, so narrow and wide both run on the faint edges. On
-    /// make-dataset --seed 7 the passes find the outline of 167 of the 237 logo queries, against 112 with the grey pass alone
-    /// (see README).</summary>
-    private const int NarrowGap = 3, WideGap = 7;
 
     /// <summary>Adds the convex quadrilaterals that the closed edge map outlines, unless one already found lies at the same
     /// corners, and the outlines of the regions it encloses (holes of FindContours' two-level hierarchy, see Shapes.Regions)
@@ -87,7 +71,7 @@ public static class Outlines
             {
                 if (hierarchy[i].Parent < 0) continue;
                 var area = Math.Abs(Cv2.ContourArea(contours[i]));
-                if (area < Shapes.MinRegionShare * width * height || area > Shapes.MaxRegionShare * width * height) continue;
+                if (area < ShapeMatching.MinRegionShare * width * height || area > ShapeMatching.MaxRegionShare * width * height) continue;
                 var moments = Cv2.Moments(contours[i]);
                 var centre = new Point2d(moments.M10 / moments.M00, moments.M01 / moments.M00);
                 // Both passes enclose most regions alike: keep one.
@@ -113,8 +97,11 @@ public static class Outlines
     }
 
     /// <summary>Each quadrilateral of the image in its four turns, with the ColourSignature a target lying there would show.</summary>
-    public static List<(Point2f[] Corners, byte[] Signature)> Views(Mat colour, List<Shape>? regions = null) =>
-        Quadrilaterals(colour, regions).SelectMany(q => Enumerable.Range(0, 4).Select(turn => Turned(q, turn)))
+    public static List<(Point2f[] Corners, byte[] Signature)> Views(Mat colour) => Views(colour, Quadrilaterals(colour));
+
+    /// <summary>Views of the given quadrilaterals of the image.</summary>
+    public static List<(Point2f[] Corners, byte[] Signature)> Views(Mat colour, List<Point2f[]> quadrilaterals) =>
+        quadrilaterals.SelectMany(q => Enumerable.Range(0, 4).Select(turn => Turned(q, turn)))
             .Select(corners => (corners, ColourSignature.Of(colour, corners))).ToList();
 
     /// <summary>The quadrilateral's corners starting from its <paramref name="turn"/>-th: one of the four ways a target

@@ -1,7 +1,7 @@
-using ArFleet.Recognition;
+using ArFleet.Recognition.Engine;
 using OpenCvSharp;
 
-namespace ArFleet.UnitTests;
+namespace ArFleet.Recognition.Tests;
 
 public class HammingMatcherTests
 {

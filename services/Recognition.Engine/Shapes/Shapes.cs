@@ -1,39 +1,13 @@
 using OpenCvSharp;
+using static ArFleet.Recognition.Engine.RecognitionThresholds;
 
-namespace ArFleet.Recognition;
-
-/// <summary>A region of one colour (a logo's fill, a letter, a dot) described independently of the view: its centre, the
-/// frame that whitens it (maps a shape with the identity as covariance onto it) and its occupancy sampled on a polar grid
-/// in that frame. Any affine view of the region whitens to the same shape turned by some angle, so two views of it have
-/// polar grids that differ by a shift along the angles, and their ring spectra (Shapes.Descriptor) are equal. A camera's
-/// view of a flat target is nearly affine over a part of it. Coordinates are the target's, normalised to 0–1 (a target's
-/// shapes) or the query's reduced pixels.</summary>
-public sealed record Shape(Point2f Centre, float[] Frame, byte[] Polar, Vec3b Colour)
-{
-    /// <summary>The colour's share of each channel (a lighting gain leaves it), with a small offset so that near-black is
-    /// grey rather than noise.</summary>
-    public (double B, double G, double R) Chroma
-    {
-        get
-        {
-            double b = Colour.Item0 + 16.0, g = Colour.Item1 + 16.0, r = Colour.Item2 + 16.0, sum = b + g + r;
-            return (b / sum, g / sum, r / sum);
-        }
-    }
-
-    /// <summary>How far apart two shapes' colours are in Chroma (0 alike; a saturated hue against grey is about 0.3).</summary>
-    public double ChromaDistance(Shape other)
-    {
-        var (a, b) = (Chroma, other.Chroma);
-        return Math.Sqrt((a.B - b.B) * (a.B - b.B) + (a.G - b.G) * (a.G - b.G) + (a.R - b.R) * (a.R - b.R));
-    }
-}
+namespace ArFleet.Recognition.Engine;
 
 /// <summary>Recognition by a target's own shapes, for flat logos that have too few corners for features and no outline
 /// to be found (a white plate on a white wall, a plate cut by clutter). A target's shapes are the regions of its ink (what
 /// differs from its plate); a scan's are the regions its closed edges enclose. A scan region and a target shape that agree
 /// give the affine view between them, and so the target's corners in the scan, which its ColourSignature then checks like an
-/// outline's (see TargetIndex.MatchOutline).</summary>
+/// outline's (see TargetIndex.MatchShape).</summary>
 public static class Shapes
 {
     public const int Rings = 8, Angles = 32, Harmonics = 6;
@@ -42,39 +16,11 @@ public static class Shapes
     /// <summary>The polar grid's outer radius in the whitened frame: a uniform disc whitens to radius 2, a square's corners to 2.45.</summary>
     private const double OuterRadius = 2.6;
     private const int SubSamples = 3;
-    /// <summary>Shapes kept per target, largest first: a word's letters beyond the first few add little and cost index entries.</summary>
-    public const int MaxPerTarget = 4;
     private const int TargetSide = 320;
-    /// <summary>Largest difference (of the three channels) from the plate's colour that is still plate.</summary>
-    private const int InkContrast = 48;
-    /// <summary>Regions a scan contributes, largest first.</summary>
-    public const int MaxPerScan = 24;
-    /// <summary>Target shapes ranked by descriptor for each region of a scan, then narrowed by colour to PerRegion.</summary>
-    public const int Ranked = 256, PerRegion = 4;
-    /// <summary>Descriptor correlation below which a target shape is not tried on a region.</summary>
-    public const float MinLikeness = 0.9f;
-    /// <summary>Chroma distance above which a region is not the target shape whatever its form: a scan's lighting (gain
-    /// 0.6–1.3, offset ±30) moves the right pairs' colours by about 0.06.</summary>
-    public const double MaxChromaDistance = 0.15;
-    /// <summary>How much a region's chroma distance costs its likeness to a target shape (see Likeness).</summary>
-    private const double ChromaWeight = 2;
-    /// <summary>Turns tried for each pair: a round region has several nearly as good.</summary>
-    public const int TurnsTried = 2;
-    /// <summary>Correlation of the polar grids (see Turns) that a region and a target shape need at a turn tried.</summary>
-    public const double MinGridCorrelation = 0.75;
-    /// <summary>Root-mean-square deviation along the rings (of 255) under which a shape is round.</summary>
-    private const double RoundDeviation = 10;
-    /// <summary>Shape placements refined (see TargetIndex.Refined): the best, from this correlation up.</summary>
-    public const int Refined = 16;
-    public const double RefineFrom = 0.6;
-    /// <summary>Correlation that a placement without the support of features needs, a shape's or an outline's (see
-    /// TargetIndex.Margin). On make-dataset --seed 7 with every target registered, the refined shape placements of scans
-    /// without their target reached 0.92; the right ones mostly 0.96 or more.</summary>
-    public const double MinCorrelation = 0.93;
 
     /// <summary>How alike a region and a target shape are: the correlation of their descriptors, less the distance of their colours.</summary>
     public static double Likeness(float descriptorCorrelation, Shape region, Shape shape) =>
-        descriptorCorrelation - ChromaWeight * region.ChromaDistance(shape);
+        descriptorCorrelation - ShapeMatching.ChromaWeight * region.ChromaDistance(shape);
 
     /// <summary>The ink regions of a target image (BGR), largest first, at least 0.5 % of the image each and not touching its
     /// edge. None when the image has no plate: a border of one colour all round, which posters and photos lack.</summary>
@@ -91,7 +37,7 @@ public static class Shapes
         Cv2.Max(channels[0], channels[1], ink);
         Cv2.Max(ink, channels[2], ink);
         foreach (var channel in channels) channel.Dispose();
-        Cv2.Threshold(ink, ink, InkContrast, 255, ThresholdTypes.Binary);
+        Cv2.Threshold(ink, ink, ShapeMatching.InkContrast, 255, ThresholdTypes.Binary);
         using var labels = new Mat();
         using var stats = new Mat();
         using var centroids = new Mat();
@@ -101,7 +47,7 @@ public static class Shapes
             .Select(label => (Label: label, Box: new Rect(stats.At<int>(label, 0), stats.At<int>(label, 1), stats.At<int>(label, 2), stats.At<int>(label, 3)),
                 Area: stats.At<int>(label, 4)))
             .Where(r => r.Area >= minArea && r.Box.X > 0 && r.Box.Y > 0 && r.Box.Right < small.Width && r.Box.Bottom < small.Height)
-            .OrderByDescending(r => r.Area).Take(MaxPerTarget);
+            .OrderByDescending(r => r.Area).Take(ShapeMatching.MaxPerTarget);
         var shapes = new List<Shape>();
         foreach (var region in regions)
         {
@@ -114,7 +60,7 @@ public static class Shapes
         return shapes.ToArray();
     }
 
-    /// <summary>The median colour of the image's outermost pixels, when nine in ten of them are within InkContrast of it.</summary>
+    /// <summary>The median colour of the image's outermost pixels, when nine in ten of them are within ShapeMatching.InkContrast of it.</summary>
     private static Vec3b? PlateColour(Mat colour)
     {
         var border = new List<Vec3b>();
@@ -123,12 +69,9 @@ public static class Shapes
         for (var y = 1; y < height - 1; y++) { border.Add(colour.At<Vec3b>(y, 0)); border.Add(colour.At<Vec3b>(y, width - 1)); }
         byte Median(Func<Vec3b, byte> channel) => border.Select(channel).Order().ElementAt(border.Count / 2);
         var plate = new Vec3b(Median(p => p.Item0), Median(p => p.Item1), Median(p => p.Item2));
-        var near = border.Count(p => Math.Max(Math.Abs(p.Item0 - plate.Item0), Math.Max(Math.Abs(p.Item1 - plate.Item1), Math.Abs(p.Item2 - plate.Item2))) <= InkContrast);
+        var near = border.Count(p => Math.Max(Math.Abs(p.Item0 - plate.Item0), Math.Max(Math.Abs(p.Item1 - plate.Item1), Math.Abs(p.Item2 - plate.Item2))) <= ShapeMatching.InkContrast);
         return near >= 0.9 * border.Count ? plate : null;
     }
-
-    /// <summary>Area of a scan region, as a share of the frame: a logo's fill seen at 15 % of the frame covers about 0.5 %.</summary>
-    public const double MinRegionShare = 0.0015, MaxRegionShare = 0.5;
 
     /// <summary>The regions inside the outlines (a closed edge map's holes), grown back by the <paramref name="grow"/> pixels
     /// that the edges and their dilation took from them.</summary>
@@ -242,7 +185,7 @@ public static class Shapes
     {
         var (q, t) = (Centred(query, out _), Centred(target, out var targetRoundness));
         // A round target shape fits any turn equally: its grid says nothing, and its colours have to (see TargetIndex.Placed).
-        var round = targetRoundness < RoundDeviation;
+        var round = targetRoundness < ShapeMatching.RoundDeviation;
         var scores = new double[Angles];
         for (var shift = 0; shift < Angles; shift++)
         {

@@ -2,7 +2,7 @@ using System.Text.Json;
 using ArFleet.RecognitionEval;
 using ArFleet.Testing;
 
-namespace ArFleet.UnitTests;
+namespace ArFleet.Recognition.Tests;
 
 /// <summary>recognize-eval's scoring on a dataset small enough to check by hand.</summary>
 public sealed class RecognitionEvalTests : IDisposable

@@ -1,9 +1,9 @@
-using ArFleet.Recognition;
+using ArFleet.Recognition.Engine;
 using ArFleet.Testing;
 using Microsoft.Extensions.Options;
 using OpenCvSharp;
 
-namespace ArFleet.UnitTests;
+namespace ArFleet.Recognition.Tests;
 
 /// <summary>Recognition by a target's own shapes (Shapes, TargetIndex's shape placements) on flat synthetic logos.</summary>
 public class ShapesTests
@@ -32,7 +32,7 @@ public class ShapesTests
         using var logo = Cv2.ImDecode(TestImages.FlatLogo(3), ImreadModes.Color);
         using var poster = Cv2.ImDecode(TestImages.Target(3), ImreadModes.Color);
 
-        Assert.InRange(Shapes.OfTarget(logo).Length, 1, Shapes.MaxPerTarget);
+        Assert.InRange(Shapes.OfTarget(logo).Length, 1, RecognitionThresholds.ShapeMatching.MaxPerTarget);
         Assert.Empty(Shapes.OfTarget(poster));
     }
 
@@ -50,7 +50,7 @@ public class ShapesTests
             var scan = TestImages.CameraScan(logo, seed, share: 0.4, ground: PlateOf(logo));
             using var query = extractor.ExtractQuery(scan.Jpeg);
             var match = index.Match(query);
-            // Never another logo; now and then none (12 of 36), when a silhouette fits too loosely to reach Shapes.MinCorrelation.
+            // Never another logo; now and then none (12 of 36), when a silhouette fits too loosely to reach RecognitionThresholds.ShapeMatching.MinCorrelation.
             Assert.True(match is null || match.TargetId == targets[seed - 1].TargetId);
             if (match is null) continue;
             Assert.Equal(MatchKind.Shape, match.Kind);
@@ -89,8 +89,7 @@ public class ShapesTests
         var shape = Shapes.OfTarget(logo)[0];
         var scan = TestImages.CameraScan(TestImages.FlatLogo(seed), seed, share: 0.5, ground: new OpenCvSharp.Scalar(128, 128, 128));
         using var frame = Cv2.ImDecode(scan.Jpeg, ImreadModes.Color);
-        var regions = new List<Shape>();
-        Outlines.Quadrilaterals(frame, regions);
+        var (_, regions) = Outlines.QuadrilateralsAndRegions(frame);
 
         Assert.InRange(regions.Max(r => ColourSignature.Correlation(Shapes.Descriptor(r.Polar), Shapes.Descriptor(shape.Polar))), 0.95, 1.0001);
     }

@@ -1,8 +1,8 @@
-using ArFleet.Recognition;
+using ArFleet.Recognition.Engine;
 using ArFleet.Testing;
 using OpenCvSharp;
 
-namespace ArFleet.UnitTests;
+namespace ArFleet.Recognition.Tests;
 
 public class ColourSignatureTests
 {
@@ -17,7 +17,7 @@ public class ColourSignatureTests
         using var scanImage = Cv2.ImDecode(scan.Jpeg, ImreadModes.Color);
 
         Assert.InRange(Agreement(original, scanImage, scan.Corners), 0.9, 1.0);
-        Assert.InRange(Agreement(twin, scanImage, scan.Corners), 0, ColourSignature.MinAgreement - 0.1);
+        Assert.InRange(Agreement(twin, scanImage, scan.Corners), 0, RecognitionThresholds.ColourMatching.MinAgreement - 0.1);
     }
 
     [Fact]
