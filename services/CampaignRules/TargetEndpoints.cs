@@ -1,4 +1,5 @@
 using ArFleet.Contracts;
+using ArFleet.Images;
 using ArFleet.ServiceDefaults;
 using MassTransit;
 
@@ -20,7 +21,7 @@ public static class TargetEndpoints
             var form = await request.ReadFormAsync(ct);
             var name = form["name"].ToString().Trim();
             if (name.Length is 0 or > 200) return Problems.Invalid("name", "a name of 1 to 200 characters is required");
-            var (image, problem) = await ImageInspector.ReadUploadAsync(form.Files["image"], limits, ct);
+            var (image, problem) = await ImageUploads.ReadAsync(form.Files["image"], limits, ct);
             if (problem is not null) return problem;
 
             var tenantId = request.HttpContext.User.TenantId();

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using ArFleet.Contracts;
+using ArFleet.Images;
 using ArFleet.ServiceDefaults;
 using MassTransit;
 using Microsoft.AspNetCore.Mvc;
@@ -39,7 +40,7 @@ public static class ScanEndpoints
             if (userId.Length is 0 or > 128) return Problems.Invalid("userId", "1 to 128 characters are required");
             if (deviceId.Length is 0 or > 128) return Problems.Invalid("deviceId", "1 to 128 characters are required");
             if (ParseLocation(form["lat"].ToString(), form["lon"].ToString(), out var location) is { } locationProblem) return locationProblem;
-            var (image, problem) = await ImageInspector.ReadUploadAsync(form.Files["image"], limits, ct);
+            var (image, problem) = await ImageUploads.ReadAsync(form.Files["image"], limits, ct);
             if (problem is not null) return problem;
 
             var tenantId = request.HttpContext.User.TenantId();

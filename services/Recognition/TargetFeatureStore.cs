@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using MassTransit;
 using Npgsql;
 using OpenCvSharp;
 
@@ -83,50 +82,4 @@ public sealed class TargetFeatureStore(NpgsqlDataSource db)
         return new IndexedTarget(r.GetGuid(0), r.GetGuid(1), r.GetInt32(2), r.GetInt32(3), points, descriptors,
             r.IsDBNull(6) ? null : r.GetFieldValue<byte[]>(6), r.IsDBNull(7) ? null : Shapes.Deserialize(r.GetFieldValue<byte[]>(7)));
     }
-}
-
-/// <summary>Fills this worker's index from the store. It starts after the bus, whose temporary queues of target events
-/// then hold every event published after the store is read (see AddRecognitionConsumers).</summary>
-public sealed class TargetIndexLoader(TargetFeatureStore store, TargetIndex index, ILogger<TargetIndexLoader> logger) : IHostedService
-{
-    private readonly TaskCompletionSource loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    /// <summary>Completes once every stored target is in the index.</summary>
-    public Task Loaded => loaded.Task;
-
-    public async Task StartAsync(CancellationToken cancellationToken)
-    {
-        var started = System.Diagnostics.Stopwatch.StartNew();
-        await foreach (var (target, active) in store.AllAsync(cancellationToken))
-        {
-            if (!active) index.SetActive(target.TargetId, false);
-            if (!index.Add(target)) target.Descriptors.Dispose();
-        }
-        loaded.SetResult();
-        logger.LogInformation("Loaded {Targets} targets into the index in {Elapsed} ms", index.Count, started.ElapsedMilliseconds);
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-}
-
-/// <summary>Connects the consumers that use the index (scans, and the grading of new targets, which looks for near
-/// duplicates) once it is loaded, so they never see a partly loaded index.</summary>
-public sealed class IndexConsumersStarter(TargetIndexLoader loader, IReceiveEndpointConnector endpoints, IBusRegistrationContext registration)
-    : IHostedService
-{
-    public async Task StartAsync(CancellationToken cancellationToken)
-    {
-        await loader.Loaded.WaitAsync(cancellationToken);
-        await ConnectAsync<ScanSubmittedConsumer>(cancellationToken);
-        await ConnectAsync<TargetImageSubmittedConsumer>(cancellationToken);
-    }
-
-    private Task ConnectAsync<TConsumer>(CancellationToken cancellationToken) where TConsumer : class, IConsumer
-    {
-        var queue = registration.EndpointNameFormatter.Consumer<TConsumer>();
-        var handle = endpoints.ConnectReceiveEndpoint(queue, (context, endpoint) => endpoint.ConfigureConsumer<TConsumer>(context));
-        return handle.Ready.WaitAsync(cancellationToken);
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -1,4 +1,4 @@
-using ArFleet.ServiceDefaults;
+using ArFleet.Images;
 using ArFleet.Testing;
 using OpenCvSharp;
 

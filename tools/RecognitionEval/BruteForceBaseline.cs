@@ -1,4 +1,4 @@
-using ArFleet.Recognition;
+using ArFleet.Recognition.Engine;
 using OpenCvSharp;
 
 namespace ArFleet.RecognitionEval;

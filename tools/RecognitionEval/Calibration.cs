@@ -1,4 +1,4 @@
-using ArFleet.Recognition;
+using ArFleet.Recognition.Engine;
 
 namespace ArFleet.RecognitionEval;
 

@@ -4,7 +4,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using ArFleet.Recognition;
+using ArFleet.Recognition.Engine;
 using Microsoft.Extensions.Options;
 using OpenCvSharp;
 
@@ -50,7 +50,7 @@ public static class Evaluation
         GradedTarget Ungraded(byte[] image)
         {
             var (colour, shapes) = extractor.TargetAppearance(image);
-            return new GradedTarget(extractor.ExtractTarget(image), new TargetGrader.Grade(TargetGrader.MinAcceptedGrade, null, 0, [], []), colour, shapes);
+            return new GradedTarget(extractor.ExtractTarget(image), new TargetGrader.Grade(RecognitionThresholds.Grading.MinAcceptedGrade, null, 0, [], []), colour, shapes);
         }
         var accepted = graded.Where(g => g.Target is not null).OrderBy(g => g.Name, StringComparer.Ordinal).Select(g => g.Target!).ToList();
         var extractSeconds = registerClock.Elapsed.TotalSeconds;
@@ -87,10 +87,10 @@ public static class Evaluation
                 var truthTarget = targetByName.GetValueOrDefault(query.Target);
                 // Missed, yet verifiable on its own: the index did not put the target on the shortlist.
                 if (match is null && truthTarget is not null
-                    && TargetIndex.Verify(features, truthTarget, options.MinInliers) is not null) shortlistMisses++;
+                    && FeatureVerification.Verify(features, truthTarget, options.MinInliers) is not null) shortlistMisses++;
                 if (calibration is not null)
                 {
-                    if (truthTarget is not null) calibration.Add(TargetIndex.Verify(features, truthTarget, Calibration.SampleMinInliers), correct: true);
+                    if (truthTarget is not null) calibration.Add(FeatureVerification.Verify(features, truthTarget, Calibration.SampleMinInliers), correct: true);
                     calibration.Add(index.Match(features, exclude: truthTarget?.TargetId, minInliers: Calibration.SampleMinInliers), correct: false);
                 }
             }
@@ -160,7 +160,7 @@ public static class Evaluation
                 positives = calibration.Positives,
                 negatives = calibration.Negatives,
                 fittedCoefficients = calibration.Fit(),
-                expectedCalibrationError = calibration.ExpectedCalibrationError(TargetIndex.Confidence, options.MinInliers),
+                expectedCalibrationError = calibration.ExpectedCalibrationError(FeatureVerification.Confidence, options.MinInliers),
             };
         report["outlineRanking"] = OutlineRankingMeasurement.Run(accepted, outlineViews);
         report["wrongTargetMatches"] = results.Count(r => r.Answer is not null && acceptedNames.Contains(r.Truth) && r.Answer != r.Truth);

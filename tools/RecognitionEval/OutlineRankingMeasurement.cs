@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using ArFleet.Recognition;
+using ArFleet.Recognition.Engine;
 
 namespace ArFleet.RecognitionEval;
 
@@ -24,7 +24,7 @@ public static class OutlineRankingMeasurement
         double MsPerScan(OutlineIndex index, List<(int Id, float Score)> best)
         {
             var clock = Stopwatch.StartNew();
-            foreach (var views in scans) best.Add(index.Ranked(views, Outlines.Shortlisted, _ => true).FirstOrDefault((-1, 0)));
+            foreach (var views in scans) best.Add(index.Ranked(views, RecognitionThresholds.OutlineMatching.Shortlisted, _ => true).FirstOrDefault((-1, 0)));
             return scans.Count == 0 ? 0 : Math.Round(clock.Elapsed.TotalMilliseconds / scans.Count, 3);
         }
         List<(int Id, float Score)> bestInCells = [], bestOfEveryTarget = [];
@@ -45,8 +45,8 @@ public static class OutlineRankingMeasurement
             msPerScanEveryTarget = everyTargetMs,
             sameBestTarget = SameBest(_ => true),
             // Scans whose best target correlates enough to be an outline match's (coarsely): the ones that matter.
-            closeScans = bestOfEveryTarget.Count(b => b.Score >= Outlines.MinCorrelation),
-            sameBestTargetOfCloseScans = SameBest(b => b.Score >= Outlines.MinCorrelation),
+            closeScans = bestOfEveryTarget.Count(b => b.Score >= RecognitionThresholds.OutlineMatching.MinCorrelation),
+            sameBestTargetOfCloseScans = SameBest(b => b.Score >= RecognitionThresholds.OutlineMatching.MinCorrelation),
         };
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ArFleet.Recognition;
+using ArFleet.Recognition.Engine;
 using ArFleet.ServiceDefaults;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;

@@ -1,0 +1,3 @@
+namespace ArFleet.Images;
+
+public enum ImageFormat { Jpeg, Png, WebP }

@@ -1,0 +1,3 @@
+namespace ArFleet.Images;
+
+public record ImageInfo(ImageFormat Format, int Width, int Height);
