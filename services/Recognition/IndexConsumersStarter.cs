@@ -1,3 +1,4 @@
+using ArFleet.ServiceDefaults;
 using MassTransit;
 
 namespace ArFleet.Recognition;
@@ -17,7 +18,11 @@ public sealed class IndexConsumersStarter(TargetIndexLoader loader, IReceiveEndp
     private Task ConnectAsync<TConsumer>(CancellationToken cancellationToken) where TConsumer : class, IConsumer
     {
         var queue = registration.EndpointNameFormatter.Consumer<TConsumer>();
-        var handle = endpoints.ConnectReceiveEndpoint(queue, (context, endpoint) => endpoint.ConfigureConsumer<TConsumer>(context));
+        var handle = endpoints.ConnectReceiveEndpoint(queue, (context, endpoint) =>
+        {
+            if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit) DurableQueues.Configure(queue, rabbit);
+            endpoint.ConfigureConsumer<TConsumer>(context);
+        });
         return handle.Ready.WaitAsync(cancellationToken);
     }
 

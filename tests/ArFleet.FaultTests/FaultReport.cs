@@ -13,12 +13,14 @@ public sealed record FaultReport(
     int Budget,
     int VoucherWebhooks,
     double SecondsToDrain,
-    string TargetAfterRestart)
+    string TargetAfterRestart,
+    int SelfRestarts)
 {
     public override string ToString() =>
         $"{Fault}: accepted {Accepted} of {Submitted}; outcomes {Join(Outcomes)}; failed because {Join(FailedBecause)}; refused {Join(Refused)}; " +
         $"rewarded {Rewarded} ({DistinctVouchers} distinct vouchers, budget {Budget}); voucher.issued webhooks {VoucherWebhooks}; " +
-        $"drained {SecondsToDrain:0.0} s after the restart; target uploaded after the restart: {TargetAfterRestart}";
+        $"drained {SecondsToDrain:0.0} s after the restart; target uploaded after the restart: {TargetAfterRestart}; " +
+        $"services that restarted themselves (a receive endpoint stopped consuming): {SelfRestarts}";
 
     private static string Join(IReadOnlyDictionary<string, int> counts) =>
         counts.Count == 0 ? "none" : string.Join(", ", counts.OrderByDescending(c => c.Value).Select(c => $"{c.Key} {c.Value}"));

@@ -61,7 +61,8 @@ public sealed class FaultScenario(PrivateServers servers)
             Count(scans.Values, s => (string?)s?["outcome"] ?? (string?)s?["status"] ?? "no answer"),
             Count(scans.Values.Where(s => (string?)s?["outcome"] == "failed"), s => (string?)s?["detail"] ?? "?"),
             Count(submissions.Where(s => !s.Accepted), s => s.Status is { } status ? $"{(int)status}" : "no answer"),
-            vouchers.Count, vouchers.Distinct().Count(), Budget, VoucherWebhookIds(webhooks).Count, drained, (string?)targetAfter["status"] ?? "?");
+            vouchers.Count, vouchers.Distinct().Count(), Budget, VoucherWebhookIds(webhooks).Count, drained, (string?)targetAfter["status"] ?? "?",
+            fleet.Restarts);
 
         var problems = new List<string>();
         var unfinished = scans.Values.Count(s => s is null || (string?)s["status"] is "processing" or "http404" || ((string?)s["status"])!.StartsWith("http"));

@@ -105,7 +105,7 @@ public sealed class Fleet : IAsyncDisposable
                 };
                 foreach (var (key, value) in settings ?? new Dictionary<string, string>()) environment[key] = value;
                 fleet.environments[name] = environment;
-                fleet.services[name] = ServiceProcess.Start(name, ports[name], environment);
+                fleet.Supervise(ServiceProcess.Start(name, ports[name], environment));
             }
             await Task.WhenAll(fleet.services.Values.Select(s => s.WaitUntilReadyAsync(TimeSpan.FromSeconds(120))));
             return fleet;
@@ -132,12 +132,35 @@ public sealed class Fleet : IAsyncDisposable
     /// <summary>Starts a killed service again on its port with its settings, and waits until it is ready.</summary>
     public async Task StartServiceAsync(string name, TimeSpan? timeout = null)
     {
-        services[name] = ServiceProcess.Start(name, services[name].BaseAddress.Port, environments[name]);
+        Supervise(ServiceProcess.Start(name, services[name].BaseAddress.Port, environments[name]));
         await services[name].WaitUntilReadyAsync(timeout ?? TimeSpan.FromSeconds(120));
+    }
+
+    /// <summary>Exit code with which a service asks to be started again (ReceiveEndpointWatchdog.RestartExitCode), as
+    /// Kubernetes or compose would: the test fleet does what they do.</summary>
+    public const int RestartExitCode = 75;
+
+    /// <summary>How many times a service asked to be restarted and was.</summary>
+    public int Restarts => restarts;
+
+    private int restarts;
+    private bool disposed;
+
+    private void Supervise(ServiceProcess service)
+    {
+        services[service.Name] = service;
+        _ = service.Exited.ContinueWith(exit =>
+        {
+            if (exit.Result != RestartExitCode || disposed || services[service.Name] != service) return;
+            Interlocked.Increment(ref restarts);
+            Console.Error.WriteLine($"{service.Name} exited with {RestartExitCode} and is started again:\n{service.Tail(20)}");
+            Supervise(ServiceProcess.Start(service.Name, service.BaseAddress.Port, environments[service.Name]));
+        }, TaskScheduler.Default);
     }
 
     public async ValueTask DisposeAsync()
     {
+        disposed = true;
         foreach (var service in Services.Values) service.Dispose();
         try
         {
@@ -232,6 +255,12 @@ public sealed class ServiceProcess : IDisposable
         var service = new ServiceProcess(name, new Uri($"http://127.0.0.1:{port}"), process);
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) service.output.Enqueue(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) service.output.Enqueue(e.Data); };
+        process.EnableRaisingEvents = true;
+        process.Exited += (_, _) =>
+        {
+            try { service.exited.TrySetResult(process.ExitCode); }
+            catch (InvalidOperationException) { service.exited.TrySetResult(-1); } // disposed meanwhile: killed by the test
+        };
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -239,6 +268,11 @@ public sealed class ServiceProcess : IDisposable
     }
 
     public bool IsRunning => !process.HasExited;
+
+    /// <summary>Completes with the exit code when the process ends.</summary>
+    public Task<int> Exited => exited.Task;
+
+    private readonly TaskCompletionSource<int> exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public string Output => string.Join('\n', output);
 

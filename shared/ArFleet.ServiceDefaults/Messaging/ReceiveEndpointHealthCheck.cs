@@ -9,11 +9,9 @@ public sealed class ReceiveEndpointHealthCheck(ReceiveEndpointWatchdog watchdog)
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var verdict = watchdog.Current;
-        var data = new Dictionary<string, object> { ["busRestarts"] = verdict.Restarts };
-        if (!verdict.BrokerReachable)
-            return Task.FromResult(HealthCheckResult.Degraded($"RabbitMQ unreachable: {verdict.LastError}", data: data));
+        if (!verdict.BrokerReachable) return Task.FromResult(HealthCheckResult.Degraded($"RabbitMQ unreachable: {verdict.LastError}"));
         if (verdict.Stalled.Count > 0)
-            return Task.FromResult(HealthCheckResult.Unhealthy("Receive endpoints not consuming: " + string.Join("; ", verdict.Stalled), data: data));
-        return Task.FromResult(HealthCheckResult.Healthy("Every receive endpoint consumes", data));
+            return Task.FromResult(HealthCheckResult.Unhealthy("Receive endpoints not consuming: " + string.Join("; ", verdict.Stalled)));
+        return Task.FromResult(HealthCheckResult.Healthy("Every receive endpoint consumes"));
     }
 }

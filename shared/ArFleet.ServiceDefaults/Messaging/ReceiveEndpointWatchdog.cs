@@ -10,19 +10,25 @@ namespace ArFleet.ServiceDefaults;
 public sealed class WatchdogOptions
 {
     public TimeSpan CheckInterval { get; set; } = TimeSpan.FromSeconds(5);
-    /// <summary>How long an endpoint may look stalled before the bus is restarted (MassTransit's own reconnect comes first).</summary>
-    public TimeSpan RestartAfter { get; set; } = TimeSpan.FromSeconds(15);
+    /// <summary>How long an endpoint may look stalled before the process exits to be restarted (MassTransit's own
+    /// reconnect gets this long first).</summary>
+    public TimeSpan RestartAfter { get; set; } = TimeSpan.FromSeconds(20);
 }
 
 /// <summary>Checks, against the broker itself, that each of this instance's receive endpoints is consuming. Under load a
 /// broker restart can leave an endpoint that MassTransit reports healthy with no consumer on its queue (a message was in
 /// flight when the connection died), and nothing would take it up again. A stalled endpoint makes the health check fail
-/// and, if it stays stalled, the watchdog restarts the bus, which declares and consumes every queue afresh.</summary>
+/// and, if it stays stalled, the process stops with exit code <see cref="RestartExitCode"/> so that its supervisor
+/// (Kubernetes, compose, `./arfleet`, the test fleet) starts it again, and the new process declares and consumes every
+/// queue afresh. (Stopping and starting MassTransit's bus in the process was tried: its endpoints did not come back.)</summary>
 public sealed class ReceiveEndpointWatchdog(
-    ReceiveEndpointActivity activity, IBusControl bus, BrokerAddress broker, IHostEnvironment environment,
+    ReceiveEndpointActivity activity, BrokerAddress broker, IHostEnvironment environment, IHostApplicationLifetime lifetime,
     IOptions<WatchdogOptions> options, ILogger<ReceiveEndpointWatchdog> logger) : BackgroundService
 {
-    public sealed record Verdict(bool BrokerReachable, IReadOnlyList<string> Stalled, int Restarts, string? LastError);
+    /// <summary>EX_TEMPFAIL: a supervisor restarts a process that exits with it.</summary>
+    public const int RestartExitCode = 75;
+
+    public sealed record Verdict(bool BrokerReachable, IReadOnlyList<string> Stalled, string? LastError);
 
     private sealed class Watch
     {
@@ -33,9 +39,8 @@ public sealed class ReceiveEndpointWatchdog(
 
     private readonly Dictionary<string, Watch> watches = [];
     private IConnection? connection;
-    private int restarts;
 
-    public Verdict Current { get; private set; } = new(true, [], 0, null);
+    public Verdict Current { get; private set; } = new(true, [], null);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -72,7 +77,7 @@ public sealed class ReceiveEndpointWatchdog(
         {
             // Nothing to restart while the broker is away: MassTransit reconnects when it is back.
             foreach (var watch in watches.Values) watch.StalledSince = null;
-            Current = new Verdict(false, [], restarts, e.Message);
+            Current = new Verdict(false, [], e.Message);
             return;
         }
 
@@ -97,32 +102,21 @@ public sealed class ReceiveEndpointWatchdog(
             watch.StalledSince ??= now;
             stalled.Add($"{endpoint.Queue} ({(consumers is null ? "queue missing" : consumers == 0 ? "no consumer" : "backlog not taken")}, {messages ?? 0} waiting)");
         }
-        Current = new Verdict(true, stalled, restarts, null);
+        Current = new Verdict(true, stalled, null);
 
         var longest = watches.Values.Select(w => w.StalledSince).Where(s => s is not null).Min();
-        if (longest is { } since && now - since >= options.Value.RestartAfter)
-            await RestartBusAsync(stalled, cancellationToken);
+        if (longest is { } since && now - since >= options.Value.RestartAfter) StopForRestart(stalled);
     }
 
-    private async Task RestartBusAsync(IReadOnlyList<string> stalled, CancellationToken cancellationToken)
+    private void StopForRestart(IReadOnlyList<string> stalled)
     {
-        restarts++;
-        logger.LogWarning("Restarting the bus (restart {Restart}): receive endpoints not consuming: {Stalled}", restarts, string.Join("; ", stalled));
-        using (var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
-        {
-            stop.CancelAfter(TimeSpan.FromSeconds(30));
-            try { await bus.StopAsync(stop.Token); }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested) { logger.LogWarning("The bus did not stop within 30 s"); }
-        }
-        using var start = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        start.CancelAfter(TimeSpan.FromSeconds(60));
-        await bus.StartAsync(start.Token);
-        foreach (var watch in watches.Values)
-        {
-            watch.StalledSince = null;
-            watch.HadBacklog = false;
-        }
-        logger.LogInformation("Bus restarted");
+        if (Environment.ExitCode == RestartExitCode) return;
+        logger.LogCritical("Receive endpoints not consuming for {RestartAfter}: {Stalled}. Stopping with exit code {ExitCode} to be restarted",
+            options.Value.RestartAfter, string.Join("; ", stalled), RestartExitCode);
+        Environment.ExitCode = RestartExitCode;
+        lifetime.StopApplication();
+        // A stuck endpoint can hold up a graceful stop; unacknowledged messages go back to their queues either way.
+        _ = Task.Delay(TimeSpan.FromSeconds(20)).ContinueWith(_ => Environment.Exit(RestartExitCode), TaskScheduler.Default);
     }
 
     private async Task<IConnection> ConnectAsync(CancellationToken cancellationToken)
