@@ -73,10 +73,11 @@ public class OutboxRelayTests
     }
 
     [Fact]
-    public async Task Rows_stay_while_the_bus_cannot_publish_and_go_out_in_order_once_it_can()
+    public async Task Rows_stay_while_the_broker_is_down_and_go_out_in_order_once_it_is_back()
     {
         await using var bed = await OutboxTestBed.StartAsync();
-        var bus = bed.CreateBus(); // not started: every publish fails or times out
+        await using var gate = new BrokerGate(bed.Broker);
+        var bus = bed.CreateBus(port: gate.Port); // nothing listens there yet: every publish fails or times out
         var relay = bed.CreateRelay(bus);
         await relay.StartAsync(default);
         await bed.CommitAsync(Probe(1), Probe(2));
@@ -86,7 +87,7 @@ public class OutboxRelayTests
         Assert.Empty(bed.Received);
         Assert.Equal(3, await bed.PendingAsync());
 
-        await bus.StartAsync();
+        gate.Open();
         await bed.WaitForAsync(3, Patience);
         await relay.StopAsync(default);
 

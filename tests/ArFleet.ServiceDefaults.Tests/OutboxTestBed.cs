@@ -63,14 +63,15 @@ public sealed class OutboxTestBed : IAsyncDisposable
         }
     }
 
-    /// <summary>A bus on this vhost, not started.</summary>
-    public IBusControl CreateBus(Action<IRabbitMqBusFactoryConfigurator>? configure = null)
+    public Uri Broker => new(infrastructure.RabbitMqUrl);
+
+    /// <summary>A bus on this vhost, not started; <paramref name="port"/> replaces the broker's (a BrokerGate's).</summary>
+    public IBusControl CreateBus(Action<IRabbitMqBusFactoryConfigurator>? configure = null, int? port = null)
     {
-        var rabbit = new Uri(infrastructure.RabbitMqUrl);
         var (user, password) = Credentials();
         var bus = Bus.Factory.CreateUsingRabbitMq(cfg =>
         {
-            cfg.Host(rabbit.Host, (ushort)rabbit.Port, name, h =>
+            cfg.Host(Broker.Host, (ushort)(port ?? Broker.Port), name, h =>
             {
                 h.Username(user);
                 h.Password(password);
