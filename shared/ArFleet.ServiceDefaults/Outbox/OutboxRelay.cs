@@ -41,7 +41,7 @@ public sealed class OutboxRelay(NpgsqlDataSource db, IBus bus, OutboxSignal sign
                 }
             }
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (Exception) when (stoppingToken.IsCancellationRequested)
         {
             // the host is stopping; what is left goes out after the next start
         }
