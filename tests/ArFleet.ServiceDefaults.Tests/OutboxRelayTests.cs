@@ -76,7 +76,7 @@ public class OutboxRelayTests
     public async Task Rows_stay_while_the_broker_is_down_and_go_out_in_order_once_it_is_back()
     {
         await using var bed = await OutboxTestBed.StartAsync();
-        await using var gate = new BrokerGate(bed.Broker);
+        await using var gate = new TcpGate(bed.Broker.Host, bed.Broker.Port);
         var bus = bed.CreateBus(port: gate.Port); // nothing listens there yet: every publish fails or times out
         var relay = bed.CreateRelay(bus);
         await relay.StartAsync(default);
@@ -92,6 +92,27 @@ public class OutboxRelayTests
         await relay.StopAsync(default);
 
         Assert.Equal([1, 2, 3], bed.Received.Select(p => p.Sequence));
+        Assert.Equal(0, await bed.PendingAsync());
+    }
+
+    [Fact]
+    public async Task The_relay_outlives_a_database_outage_and_then_publishes_what_waits()
+    {
+        await using var bed = await OutboxTestBed.StartAsync();
+        await using var gate = new TcpGate(bed.Postgres.Host, bed.Postgres.Port);
+        var bus = bed.CreateBus();
+        await bus.StartAsync();
+        var relay = bed.CreateRelay(bus, db: bed.DatabaseThrough(gate.Port)); // the database is down, as this relay sees it
+        await relay.StartAsync(default);
+        await bed.CommitAsync(Probe(1));
+
+        await Task.Delay(TimeSpan.FromSeconds(3)); // several failed attempts, with backoff
+        Assert.Empty(bed.Received);
+        Assert.False(relay.ExecuteTask!.IsCompleted); // failing, and still running
+
+        gate.Open();
+        await bed.WaitForAsync(1, Patience);
+        await relay.StopAsync(default);
         Assert.Equal(0, await bed.PendingAsync());
     }
 

@@ -19,6 +19,7 @@ public sealed class OutboxTestBed : IAsyncDisposable
     private readonly Infrastructure infrastructure;
     private readonly string name;
     private readonly List<IBusControl> buses = [];
+    private readonly List<NpgsqlDataSource> dataSources = [];
 
     public NpgsqlDataSource Db { get; }
     public ConcurrentQueue<OutboxProbe> Received { get; } = new();
@@ -34,6 +35,25 @@ public sealed class OutboxTestBed : IAsyncDisposable
     }
 
     private string ConnectionString => new NpgsqlConnectionStringBuilder(infrastructure.Postgres) { Database = name }.ConnectionString;
+
+    public Uri Broker => new(infrastructure.RabbitMqUrl);
+
+    public (string Host, int Port) Postgres
+    {
+        get
+        {
+            var server = new NpgsqlConnectionStringBuilder(infrastructure.Postgres);
+            return (server.Host!, server.Port);
+        }
+    }
+
+    /// <summary>This database reached through <paramref name="port"/> (a TcpGate's) instead of the server's own.</summary>
+    public NpgsqlDataSource DatabaseThrough(int port)
+    {
+        var dataSource = new NpgsqlDataSourceBuilder(new NpgsqlConnectionStringBuilder(ConnectionString) { Port = port, Timeout = 2 }.ConnectionString).Build();
+        dataSources.Add(dataSource);
+        return dataSource;
+    }
 
     public static async Task<OutboxTestBed> StartAsync()
     {
@@ -63,8 +83,6 @@ public sealed class OutboxTestBed : IAsyncDisposable
         }
     }
 
-    public Uri Broker => new(infrastructure.RabbitMqUrl);
-
     /// <summary>A bus on this vhost, not started; <paramref name="port"/> replaces the broker's (a BrokerGate's).</summary>
     public IBusControl CreateBus(Action<IRabbitMqBusFactoryConfigurator>? configure = null, int? port = null)
     {
@@ -82,8 +100,9 @@ public sealed class OutboxTestBed : IAsyncDisposable
         return bus;
     }
 
-    /// <summary>A relay on this database that publishes through <paramref name="bus"/>, with short waits so that tests run fast.</summary>
-    public OutboxRelay CreateRelay(IBus bus, TimeSpan? pollInterval = null) => new(Db, bus, Signal, Options.Create(new OutboxOptions
+    /// <summary>A relay on this database (or <paramref name="db"/>) that publishes through <paramref name="bus"/>, with short
+    /// waits so that tests run fast.</summary>
+    public OutboxRelay CreateRelay(IBus bus, TimeSpan? pollInterval = null, NpgsqlDataSource? db = null) => new(db ?? Db, bus, Signal, Options.Create(new OutboxOptions
     {
         PollInterval = pollInterval ?? TimeSpan.FromMilliseconds(200),
         BatchSize = 50,
@@ -120,6 +139,7 @@ public sealed class OutboxTestBed : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         foreach (var bus in buses) await bus.StopAsync();
+        foreach (var dataSource in dataSources) await dataSource.DisposeAsync();
         await Db.DisposeAsync();
         try
         {

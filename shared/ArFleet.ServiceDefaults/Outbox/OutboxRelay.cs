@@ -68,11 +68,12 @@ public sealed class OutboxRelay(NpgsqlDataSource db, IBus bus, OutboxSignal sign
         Exception? failure = null;
         foreach (var row in rows)
         {
+            if (cancellationToken.IsCancellationRequested) break;
             try
             {
                 var (message, type) = OutboxSerializer.Deserialize(row.MessageType, row.Body);
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                timeout.CancelAfter(settings.PublishTimeout);
+                // Not cancelled by a stop: a publish already on its way is waited for and its row deleted, not sent twice.
+                using var timeout = new CancellationTokenSource(settings.PublishTimeout);
                 await bus.Publish(message, type, timeout.Token);
                 published.Add(row.Id);
             }

@@ -4,9 +4,9 @@ using ArFleet.Testing;
 
 namespace ArFleet.ServiceDefaults.Tests;
 
-/// <summary>A port in front of the real RabbitMQ: nothing listens on it (the broker is down, as a bus on it sees
-/// it) until <see cref="Open"/>, then it forwards every connection to the broker.</summary>
-public sealed class BrokerGate(Uri broker) : IAsyncDisposable
+/// <summary>A port in front of a real server: nothing listens on it (the server is down, as a client of the port sees
+/// it) until <see cref="Open"/>, then it forwards every connection to the server.</summary>
+public sealed class TcpGate(string host, int port) : IAsyncDisposable
 {
     private readonly CancellationTokenSource stopping = new();
     private readonly TcpListener listener = new(IPAddress.Loopback, Fleet.FreePort());
@@ -37,7 +37,7 @@ public sealed class BrokerGate(Uri broker) : IAsyncDisposable
         {
             try
             {
-                await upstream.ConnectAsync(broker.Host, broker.Port, stopping.Token);
+                await upstream.ConnectAsync(host, port, stopping.Token);
                 await using var down = client.GetStream();
                 await using var up = upstream.GetStream();
                 await Task.WhenAny(down.CopyToAsync(up, stopping.Token), up.CopyToAsync(down, stopping.Token));
