@@ -1,6 +1,5 @@
 using ArFleet.Contracts;
 using ArFleet.ServiceDefaults;
-using MassTransit;
 
 namespace ArFleet.CampaignRules;
 
@@ -22,26 +21,32 @@ public static class CampaignEndpoints
         var campaigns = app.MapGroup("/v1/campaigns").WithTags("Campaigns");
 
         campaigns.MapPost("", async (CampaignRequest request, HttpContext http, TargetStore targets, CampaignStore store, CampaignCache cache,
-            IPublishEndpoint publish, CancellationToken ct) =>
+            Outbox outbox, CancellationToken ct) =>
         {
             var tenantId = http.User.TenantId();
             if (await ValidateAsync(request, tenantId, targets, ct) is { } problem) return problem;
             var campaign = FromRequest(Guid.CreateVersion7(), tenantId, CampaignStatus.Active, request, DateTimeOffset.UtcNow);
-            await store.CreateAsync(campaign, ct);
-            await AnnounceAsync(campaign.CampaignId, tenantId, cache, publish, ct);
+            await using (var transaction = await outbox.BeginAsync(ct))
+            {
+                await store.CreateAsync(transaction.Transaction, campaign, ct);
+                await AnnounceAsync(transaction, campaign.CampaignId, tenantId, cache, ct);
+            }
             return Results.Created($"/v1/campaigns/{campaign.CampaignId}", new CreatedCampaign(campaign.CampaignId));
         }).RequireAuthorization(ApiPolicies.Brand);
 
         campaigns.MapPut("/{campaignId:guid}", async (Guid campaignId, CampaignRequest request, HttpContext http, TargetStore targets,
-            CampaignStore store, CampaignCache cache, IPublishEndpoint publish, CancellationToken ct) =>
+            CampaignStore store, CampaignCache cache, Outbox outbox, CancellationToken ct) =>
         {
             var tenantId = http.User.TenantId();
             var existing = await store.GetVisibleAsync(tenantId, campaignId, ct);
             if (existing is null || existing.TenantId != tenantId) return Problems.NotFound("Campaign");
             if (await ValidateAsync(request, tenantId, targets, ct) is { } problem) return problem;
-            if (!await store.UpdateAsync(FromRequest(campaignId, tenantId, existing.Status, request, existing.CreatedAt), ct))
-                return Problems.Conflict("The campaign has ended and can no longer be changed");
-            await AnnounceAsync(campaignId, tenantId, cache, publish, ct);
+            await using (var transaction = await outbox.BeginAsync(ct))
+            {
+                if (!await store.UpdateAsync(transaction.Transaction, FromRequest(campaignId, tenantId, existing.Status, request, existing.CreatedAt), ct))
+                    return Problems.Conflict("The campaign has ended and can no longer be changed");
+                await AnnounceAsync(transaction, campaignId, tenantId, cache, ct);
+            }
             return Results.Ok(await ViewAsync((await store.GetAsync(campaignId, ct))!, store, ct));
         }).RequireAuthorization(ApiPolicies.Brand);
 
@@ -68,22 +73,27 @@ public static class CampaignEndpoints
 
     private static void MapTransition(RouteGroupBuilder campaigns, string verb, string[] from, string to, string conflict) =>
         campaigns.MapPost($"/{{campaignId:guid}}/{verb}", async (Guid campaignId, HttpContext http, CampaignStore store, CampaignCache cache,
-            IPublishEndpoint publish, CancellationToken ct) =>
+            Outbox outbox, CancellationToken ct) =>
         {
             var tenantId = http.User.TenantId();
             var existing = await store.GetVisibleAsync(tenantId, campaignId, ct);
             if (existing is null || existing.TenantId != tenantId) return Problems.NotFound("Campaign");
-            if (!await store.TransitionAsync(tenantId, campaignId, from, to, ct)) return Problems.Conflict(conflict, $"It is {existing.Status}.");
-            await AnnounceAsync(campaignId, tenantId, cache, publish, ct);
+            await using (var transaction = await outbox.BeginAsync(ct))
+            {
+                if (!await store.TransitionAsync(transaction.Transaction, tenantId, campaignId, from, to, ct))
+                    return Problems.Conflict(conflict, $"It is {existing.Status}.");
+                await AnnounceAsync(transaction, campaignId, tenantId, cache, ct);
+            }
             return Results.Ok(await ViewAsync((await store.GetAsync(campaignId, ct))!, store, ct));
         }).RequireAuthorization(ApiPolicies.Brand);
 
-    /// <summary>This instance's cache is brought up to date before answering, so the brand's next scan sees the
-    /// change here at once; the event carries it to the other instances.</summary>
-    private static async Task AnnounceAsync(Guid campaignId, Guid tenantId, CampaignCache cache, IPublishEndpoint publish, CancellationToken ct)
+    /// <summary>Commits the change with its CampaignChanged, which carries it to the other instances; this instance's
+    /// cache is brought up to date before answering, so the brand's next scan sees the change here at once.</summary>
+    private static async Task AnnounceAsync(OutboxTransaction transaction, Guid campaignId, Guid tenantId, CampaignCache cache, CancellationToken ct)
     {
+        await transaction.PublishAsync(new CampaignChanged(campaignId, tenantId, DateTimeOffset.UtcNow), ct);
+        await transaction.CommitAsync(ct);
         await cache.ReloadAsync(campaignId, ct);
-        await publish.Publish(new CampaignChanged(campaignId, tenantId, DateTimeOffset.UtcNow), ct);
     }
 
     private static async Task<IResult?> ValidateAsync(CampaignRequest request, Guid tenantId, TargetStore targets, CancellationToken ct)

@@ -16,9 +16,9 @@ public sealed class CampaignStore(NpgsqlDataSource db)
     private const string Visible =
         "(c.tenant_id = $1 OR c.tenant_id IN (SELECT brand_tenant_id FROM isv_grants WHERE isv_tenant_id = $1))";
 
-    public async Task CreateAsync(Campaign campaign, CancellationToken cancellationToken)
+    public async Task CreateAsync(NpgsqlTransaction transaction, Campaign campaign, CancellationToken cancellationToken)
     {
-        await using var batch = db.CreateBatch();
+        await using var batch = new NpgsqlBatch(transaction.Connection, transaction);
         batch.BatchCommands.Add(new NpgsqlBatchCommand(
             "INSERT INTO campaigns (id, tenant_id, name, status, starts_at, ends_at, priority, reward, limits, geo_fence, action, created_at, win_probability, time_zone) " +
             "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)")
@@ -36,14 +36,14 @@ public sealed class CampaignStore(NpgsqlDataSource db)
         await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Replaces the editable fields of a campaign that has not ended; false if there is none such.</summary>
-    public async Task<bool> UpdateAsync(Campaign campaign, CancellationToken cancellationToken)
+    /// <summary>Replaces the editable fields of a campaign that has not ended; false if there is none such. Writes inside
+    /// the caller's transaction, like every change that is announced (CampaignChanged through the outbox).</summary>
+    public async Task<bool> UpdateAsync(NpgsqlTransaction transaction, Campaign campaign, CancellationToken cancellationToken)
     {
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var update = new NpgsqlCommand(
             "UPDATE campaigns SET name = $3, starts_at = $4, ends_at = $5, priority = $6, reward = $7, limits = $8, geo_fence = $9, " +
-            "action = $10, win_probability = $11, time_zone = $12, updated_at = now() WHERE id = $1 AND tenant_id = $2 AND status <> 'ended'", connection)
+            "action = $10, win_probability = $11, time_zone = $12, updated_at = now() WHERE id = $1 AND tenant_id = $2 AND status <> 'ended'",
+            transaction.Connection, transaction)
         {
             Parameters =
             {
@@ -56,18 +56,19 @@ public sealed class CampaignStore(NpgsqlDataSource db)
         {
             if (await update.ExecuteNonQueryAsync(cancellationToken) == 0) return false;
         }
-        await using var targets = new NpgsqlBatch(connection);
+        await using var targets = new NpgsqlBatch(transaction.Connection, transaction);
         targets.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM campaign_targets WHERE campaign_id = $1") { Parameters = { new() { Value = campaign.CampaignId } } });
         AddTargets(targets, campaign);
         await targets.ExecuteNonQueryAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
         return true;
     }
 
     /// <summary>Moves a campaign from one of <paramref name="from"/> to <paramref name="to"/>; false if it was in no such state.</summary>
-    public async Task<bool> TransitionAsync(Guid tenantId, Guid campaignId, string[] from, string to, CancellationToken cancellationToken)
+    public async Task<bool> TransitionAsync(NpgsqlTransaction transaction, Guid tenantId, Guid campaignId, string[] from, string to,
+        CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand("UPDATE campaigns SET status = $4, updated_at = now() WHERE id = $1 AND tenant_id = $2 AND status = ANY($3)");
+        await using var command = new NpgsqlCommand(
+            "UPDATE campaigns SET status = $4, updated_at = now() WHERE id = $1 AND tenant_id = $2 AND status = ANY($3)", transaction.Connection, transaction);
         command.Parameters.AddWithValue(campaignId);
         command.Parameters.AddWithValue(tenantId);
         command.Parameters.AddWithValue(from);

@@ -8,6 +8,7 @@ builder.AddArFleetPostgres(typeof(Program).Assembly);
 builder.AddApiKeyAuthentication<TenantStore>();
 builder.AddCampaignRules();
 builder.AddArFleetMessaging(x => x.AddCampaignRulesConsumers());
+builder.AddArFleetOutbox();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();

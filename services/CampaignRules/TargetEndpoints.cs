@@ -1,7 +1,6 @@
 using ArFleet.Contracts;
 using ArFleet.Images;
 using ArFleet.ServiceDefaults;
-using MassTransit;
 
 namespace ArFleet.CampaignRules;
 
@@ -14,7 +13,7 @@ public static class TargetEndpoints
         var targets = app.MapGroup("/v1/targets").WithTags("Targets").RequireAuthorization(ApiPolicies.Brand);
         var limits = app.Configuration.GetSection("Targets:ImageLimits").Get<ImageLimits>() ?? new ImageLimits();
 
-        targets.MapPost("", async (HttpRequest request, TargetStore store, IPublishEndpoint publish, CancellationToken ct) =>
+        targets.MapPost("", async (HttpRequest request, TargetStore store, Outbox outbox, CancellationToken ct) =>
         {
             if (!request.HasFormContentType)
                 return Problems.BadRequest("Expected multipart/form-data", "Send the fields 'image' and 'name'.");
@@ -26,16 +25,12 @@ public static class TargetEndpoints
 
             var tenantId = request.HttpContext.User.TenantId();
             var targetId = Guid.CreateVersion7();
-            await store.CreateAsync(targetId, tenantId, name, ct);
-            try
+            // The target and its grading request commit together: a pending target always gets graded.
+            await using (var transaction = await outbox.BeginAsync(ct))
             {
-                await publish.Publish(new TargetImageSubmitted(targetId, tenantId, image!, DateTimeOffset.UtcNow), ct);
-            }
-            catch (Exception) when (!ct.IsCancellationRequested)
-            {
-                // Without the event the target would stay pending forever: take it back and say so.
-                await store.RemoveAsync(targetId, CancellationToken.None);
-                return Problems.Unavailable("The target could not be queued for grading; try again");
+                await store.CreateAsync(transaction.Transaction, targetId, tenantId, name, ct);
+                await transaction.PublishAsync(new TargetImageSubmitted(targetId, tenantId, image!, DateTimeOffset.UtcNow), ct);
+                await transaction.CommitAsync(ct);
             }
             return Results.Accepted($"/v1/targets/{targetId}", new TargetAccepted(targetId, TargetStatus.Pending));
         }).DisableAntiforgery();
@@ -44,15 +39,17 @@ public static class TargetEndpoints
             Results.Ok(await store.ListAsync(http.User.TenantId(), ct)));
 
         targets.MapDelete("/{targetId:guid}", async (Guid targetId, HttpContext http, TargetStore store, CampaignStore campaigns,
-            IPublishEndpoint publish, CancellationToken ct) =>
+            Outbox outbox, CancellationToken ct) =>
         {
             var tenantId = http.User.TenantId();
             if (await store.GetAsync(tenantId, targetId, ct) is null) return Problems.NotFound("Target");
             var users = await campaigns.UnendedUsingTargetAsync(targetId, ct);
             if (users.Count > 0)
                 return Problems.Conflict("The target is in use", $"End or change these campaigns first: {string.Join(", ", users)}.");
-            if (!await store.MarkDeletedAsync(tenantId, targetId, ct)) return Problems.NotFound("Target");
-            await publish.Publish(new TargetDeleted(targetId, tenantId, DateTimeOffset.UtcNow), ct);
+            await using var transaction = await outbox.BeginAsync(ct);
+            if (!await store.MarkDeletedAsync(transaction.Transaction, tenantId, targetId, ct)) return Problems.NotFound("Target");
+            await transaction.PublishAsync(new TargetDeleted(targetId, tenantId, DateTimeOffset.UtcNow), ct);
+            await transaction.CommitAsync(ct);
             return Results.NoContent();
         });
 
@@ -66,24 +63,20 @@ public static class TargetEndpoints
     /// <summary>Deactivating keeps the target (and its features in recognition) but stops recognising it; activating
     /// undoes that. Every recognition worker hears of it through TargetDeactivated / TargetActivated.</summary>
     private static void MapActivation(RouteGroupBuilder targets, string verb, string from, string to, string conflict) =>
-        targets.MapPost($"/{{targetId:guid}}/{verb}", async (Guid targetId, HttpContext http, TargetStore store, IPublishEndpoint publish,
+        targets.MapPost($"/{{targetId:guid}}/{verb}", async (Guid targetId, HttpContext http, TargetStore store, Outbox outbox,
             CancellationToken ct) =>
         {
             var tenantId = http.User.TenantId();
             var existing = await store.GetAsync(tenantId, targetId, ct);
             if (existing is null) return Problems.NotFound("Target");
-            if (!await store.TransitionAsync(tenantId, targetId, from, to, ct)) return Problems.Conflict(conflict, $"It is {existing.Status}.");
-            try
+            await using (var transaction = await outbox.BeginAsync(ct))
             {
+                if (!await store.TransitionAsync(transaction.Transaction, tenantId, targetId, from, to, ct))
+                    return Problems.Conflict(conflict, $"It is {existing.Status}.");
                 var now = DateTimeOffset.UtcNow;
-                if (to == TargetStatus.Inactive) await publish.Publish(new TargetDeactivated(targetId, tenantId, now), ct);
-                else await publish.Publish(new TargetActivated(targetId, tenantId, now), ct);
-            }
-            catch (Exception) when (!ct.IsCancellationRequested)
-            {
-                // Recognition would never hear of the change: take it back so that the brand's retry can make it.
-                await store.TransitionAsync(tenantId, targetId, to, from, CancellationToken.None);
-                return Problems.Unavailable($"The target could not be {verb}d; try again");
+                object change = to == TargetStatus.Inactive ? new TargetDeactivated(targetId, tenantId, now) : new TargetActivated(targetId, tenantId, now);
+                await transaction.PublishAsync(change, ct);
+                await transaction.CommitAsync(ct);
             }
             return await store.GetAsync(tenantId, targetId, ct) is { } target ? Results.Ok(target) : Problems.NotFound("Target");
         });

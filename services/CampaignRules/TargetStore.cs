@@ -19,9 +19,10 @@ public sealed class TargetStore(NpgsqlDataSource db)
 {
     private const string Columns = "id, name, status, grade, reason, created_at, near_duplicate_of";
 
-    public async Task CreateAsync(Guid targetId, Guid tenantId, string name, CancellationToken cancellationToken)
+    /// <summary>A new pending target, inside the caller's transaction (which also carries its TargetImageSubmitted).</summary>
+    public async Task CreateAsync(NpgsqlTransaction transaction, Guid targetId, Guid tenantId, string name, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand("INSERT INTO targets (id, tenant_id, name, status) VALUES ($1, $2, $3, $4)");
+        await using var command = new NpgsqlCommand("INSERT INTO targets (id, tenant_id, name, status) VALUES ($1, $2, $3, $4)", transaction.Connection, transaction);
         command.Parameters.AddWithValue(targetId);
         command.Parameters.AddWithValue(tenantId);
         command.Parameters.AddWithValue(name);
@@ -29,27 +30,22 @@ public sealed class TargetStore(NpgsqlDataSource db)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Takes back a target whose grading could not even be requested.</summary>
-    public async Task RemoveAsync(Guid targetId, CancellationToken cancellationToken)
-    {
-        await using var command = db.CreateCommand("DELETE FROM targets WHERE id = $1");
-        command.Parameters.AddWithValue(targetId);
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
     /// <summary>Marks the tenant's target deleted (ended campaigns keep referring to it); false if there was none.</summary>
-    public async Task<bool> MarkDeletedAsync(Guid tenantId, Guid targetId, CancellationToken cancellationToken)
+    public async Task<bool> MarkDeletedAsync(NpgsqlTransaction transaction, Guid tenantId, Guid targetId, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand("UPDATE targets SET status = 'deleted' WHERE id = $1 AND tenant_id = $2 AND status <> 'deleted'");
+        await using var command = new NpgsqlCommand(
+            "UPDATE targets SET status = 'deleted' WHERE id = $1 AND tenant_id = $2 AND status <> 'deleted'", transaction.Connection, transaction);
         command.Parameters.AddWithValue(targetId);
         command.Parameters.AddWithValue(tenantId);
         return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
     }
 
     /// <summary>Moves the tenant's target from one status to another; false if it is not there in that status.</summary>
-    public async Task<bool> TransitionAsync(Guid tenantId, Guid targetId, string from, string to, CancellationToken cancellationToken)
+    public async Task<bool> TransitionAsync(NpgsqlTransaction transaction, Guid tenantId, Guid targetId, string from, string to,
+        CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand("UPDATE targets SET status = $4 WHERE id = $1 AND tenant_id = $2 AND status = $3");
+        await using var command = new NpgsqlCommand(
+            "UPDATE targets SET status = $4 WHERE id = $1 AND tenant_id = $2 AND status = $3", transaction.Connection, transaction);
         command.Parameters.AddWithValue(targetId);
         command.Parameters.AddWithValue(tenantId);
         command.Parameters.AddWithValue(from);

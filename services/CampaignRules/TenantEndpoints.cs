@@ -1,6 +1,5 @@
 using ArFleet.Contracts;
 using ArFleet.ServiceDefaults;
-using MassTransit;
 
 namespace ArFleet.CampaignRules;
 
@@ -48,21 +47,26 @@ public static class TenantEndpoints
 
         // A brand lets an ISV read its campaigns and receive their webhooks.
         var grants = app.MapGroup("/v1/isv-grants").WithTags("ISV grants").RequireAuthorization(ApiPolicies.Brand);
-        grants.MapPost("", async (GrantRequest request, HttpContext http, TenantStore store, IPublishEndpoint publish, CancellationToken ct) =>
+        grants.MapPost("", async (GrantRequest request, HttpContext http, TenantStore store, Outbox outbox, CancellationToken ct) =>
         {
             if (request.IsvTenantId is not { } isvTenantId) return Problems.Invalid("isvTenantId", "is required");
             var brandTenantId = http.User.TenantId();
-            if (!await store.GrantAsync(brandTenantId, isvTenantId, ct)) return Problems.Invalid("isvTenantId", "is not the id of an ISV tenant");
-            await publish.Publish(new IsvGrantChanged(brandTenantId, isvTenantId, true, DateTimeOffset.UtcNow), ct);
+            await using var transaction = await outbox.BeginAsync(ct);
+            if (!await store.GrantAsync(transaction.Transaction, brandTenantId, isvTenantId, ct))
+                return Problems.Invalid("isvTenantId", "is not the id of an ISV tenant");
+            await transaction.PublishAsync(new IsvGrantChanged(brandTenantId, isvTenantId, true, DateTimeOffset.UtcNow), ct);
+            await transaction.CommitAsync(ct);
             return Results.Created($"/v1/isv-grants/{isvTenantId}", new { isvTenantId });
         });
         grants.MapGet("", async (HttpContext http, TenantStore store, CancellationToken ct) =>
             Results.Ok(await store.ListGrantsAsync(http.User.TenantId(), ct)));
-        grants.MapDelete("/{isvTenantId:guid}", async (Guid isvTenantId, HttpContext http, TenantStore store, IPublishEndpoint publish, CancellationToken ct) =>
+        grants.MapDelete("/{isvTenantId:guid}", async (Guid isvTenantId, HttpContext http, TenantStore store, Outbox outbox, CancellationToken ct) =>
         {
             var brandTenantId = http.User.TenantId();
-            if (!await store.RevokeGrantAsync(brandTenantId, isvTenantId, ct)) return Problems.NotFound("Grant");
-            await publish.Publish(new IsvGrantChanged(brandTenantId, isvTenantId, false, DateTimeOffset.UtcNow), ct);
+            await using var transaction = await outbox.BeginAsync(ct);
+            if (!await store.RevokeGrantAsync(transaction.Transaction, brandTenantId, isvTenantId, ct)) return Problems.NotFound("Grant");
+            await transaction.PublishAsync(new IsvGrantChanged(brandTenantId, isvTenantId, false, DateTimeOffset.UtcNow), ct);
+            await transaction.CommitAsync(ct);
             return Results.NoContent();
         });
     }

@@ -79,19 +79,20 @@ public sealed class TenantStore(NpgsqlDataSource db) : ITenantKeyResolver
     }
 
     /// <summary>False when the ISV does not exist or is not an ISV.</summary>
-    public async Task<bool> GrantAsync(Guid brandTenantId, Guid isvTenantId, CancellationToken cancellationToken)
+    public async Task<bool> GrantAsync(NpgsqlTransaction transaction, Guid brandTenantId, Guid isvTenantId, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand(
-            "INSERT INTO isv_grants (brand_tenant_id, isv_tenant_id) SELECT $1, id FROM tenants WHERE id = $2 AND kind = 'isv' ON CONFLICT DO NOTHING");
+        await using var command = new NpgsqlCommand(
+            "INSERT INTO isv_grants (brand_tenant_id, isv_tenant_id) SELECT $1, id FROM tenants WHERE id = $2 AND kind = 'isv' ON CONFLICT DO NOTHING",
+            transaction.Connection, transaction);
         command.Parameters.AddWithValue(brandTenantId);
         command.Parameters.AddWithValue(isvTenantId);
         await command.ExecuteNonQueryAsync(cancellationToken);
         return (await GetAsync(isvTenantId, cancellationToken))?.Kind == TenantKinds.Isv;
     }
 
-    public async Task<bool> RevokeGrantAsync(Guid brandTenantId, Guid isvTenantId, CancellationToken cancellationToken)
+    public async Task<bool> RevokeGrantAsync(NpgsqlTransaction transaction, Guid brandTenantId, Guid isvTenantId, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand("DELETE FROM isv_grants WHERE brand_tenant_id = $1 AND isv_tenant_id = $2");
+        await using var command = new NpgsqlCommand("DELETE FROM isv_grants WHERE brand_tenant_id = $1 AND isv_tenant_id = $2", transaction.Connection, transaction);
         command.Parameters.AddWithValue(brandTenantId);
         command.Parameters.AddWithValue(isvTenantId);
         return await command.ExecuteNonQueryAsync(cancellationToken) > 0;

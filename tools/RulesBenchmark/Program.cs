@@ -25,19 +25,29 @@ try
     var targets = new TargetStore(db);
     var (brand, _) = await tenants.CreateAsync("bench brand", TenantKinds.Brand, default);
     var targetIds = new Guid[campaignCount / 2];
-    for (var i = 0; i < targetIds.Length; i++)
+    await using (var seed = await db.OpenConnectionAsync())
+    await using (var transaction = await seed.BeginTransactionAsync())
     {
-        targetIds[i] = Guid.CreateVersion7();
-        await targets.CreateAsync(targetIds[i], brand, $"t{i}", default);
-        await targets.SetGradeAsync(targetIds[i], TargetStatus.Active, 4, null, null, default);
+        for (var i = 0; i < targetIds.Length; i++)
+        {
+            targetIds[i] = Guid.CreateVersion7();
+            await targets.CreateAsync(transaction, targetIds[i], brand, $"t{i}", default);
+        }
+        await transaction.CommitAsync();
     }
+    foreach (var targetId in targetIds) await targets.SetGradeAsync(targetId, TargetStatus.Active, 4, null, null, default);
     var now = DateTimeOffset.UtcNow;
     var random = new Random(1);
-    for (var i = 0; i < campaignCount; i++)
-        await store.CreateAsync(new Campaign(Guid.CreateVersion7(), brand, $"c{i}", CampaignStatus.Active, [targetIds[random.Next(targetIds.Length)]],
-            now.AddHours(-1), now.AddDays(1), random.Next(3), new RewardSpec(RewardTypes.Voucher, 1000, 500, "CNY", 30, null, null),
-            new LimitsSpec(1, 0, 1), i % 2 == 0 ? new GeoFence(31.23, 121.47, 5000) : null, new ActionSpec("h5", "https://x.example", null, null),
-            now, 0.5), default);
+    await using (var seed = await db.OpenConnectionAsync())
+    await using (var transaction = await seed.BeginTransactionAsync())
+    {
+        for (var i = 0; i < campaignCount; i++)
+            await store.CreateAsync(transaction, new Campaign(Guid.CreateVersion7(), brand, $"c{i}", CampaignStatus.Active, [targetIds[random.Next(targetIds.Length)]],
+                now.AddHours(-1), now.AddDays(1), random.Next(3), new RewardSpec(RewardTypes.Voucher, 1000, 500, "CNY", 30, null, null),
+                new LimitsSpec(1, 0, 1), i % 2 == 0 ? new GeoFence(31.23, 121.47, 5000) : null, new ActionSpec("h5", "https://x.example", null, null),
+                now, 0.5), default);
+        await transaction.CommitAsync();
+    }
 
     var cache = new CampaignCache(store);
     await cache.LoadAllAsync(default);
