@@ -12,7 +12,7 @@ public sealed class WatchdogOptions
     public TimeSpan CheckInterval { get; set; } = TimeSpan.FromSeconds(5);
     /// <summary>How long an endpoint may look stalled before the process exits to be restarted (MassTransit's own
     /// reconnect gets this long first).</summary>
-    public TimeSpan RestartAfter { get; set; } = TimeSpan.FromSeconds(20);
+    public TimeSpan RestartAfter { get; set; } = TimeSpan.FromSeconds(15);
 }
 
 /// <summary>Checks, against the broker itself, that each of this instance's receive endpoints is consuming. Under load a
