@@ -60,7 +60,7 @@ public sealed class FaultScenario(PrivateServers servers)
         var report = new FaultReport(fault, submissions.Count, accepted.Count,
             Count(scans.Values, s => (string?)s?["outcome"] ?? (string?)s?["status"] ?? "no answer"),
             Count(scans.Values.Where(s => (string?)s?["outcome"] == "failed"), s => (string?)s?["detail"] ?? "?"),
-            Count(submissions.Where(s => !s.Accepted), s => s.Status is { } status ? $"{(int)status}" : "no answer"),
+            Count(submissions.SelectMany(s => s.Refusals), r => r.Status is { } status ? $"{(int)status}" : "no answer"),
             vouchers.Count, vouchers.Distinct().Count(), Budget, VoucherWebhookIds(webhooks).Count, drained, (string?)targetAfter["status"] ?? "?",
             fleet.Restarts);
 
@@ -76,11 +76,13 @@ public sealed class FaultScenario(PrivateServers servers)
         if (VoucherWebhookIds(webhooks).Count != Budget || vouchers.Any(v => !hooked.Contains(v!)))
             problems.Add($"{VoucherWebhookIds(webhooks).Count} distinct voucher.issued webhooks for {Budget} vouchers");
         if ((string?)targetAfter["status"] is not ("active" or "rejected")) problems.Add($"the target uploaded after the restart is {targetAfter["status"]}");
-        foreach (var refused in submissions.Where(s => !s.Accepted && s.Status is not null))
-            if (refused.Status != HttpStatusCode.ServiceUnavailable || refused.ContentType != "application/problem+json" || !refused.RetryAfter)
-                problems.Add($"submission {refused.Index} answered {(int)refused.Status!} {refused.ContentType} (Retry-After: {refused.RetryAfter}): {refused.Body}");
-        if (fault != "ingest" && submissions.Count(s => s.Status is null) is > 0 and var unanswered)
-            problems.Add($"{unanswered} submissions got no answer though ingest was up: {submissions.First(s => s.Status is null).Error}");
+        foreach (var (submission, refusal) in submissions.SelectMany(s => s.Refusals.Select(r => (s, r))).Where(p => p.r.Status is not null))
+            if (refusal.Status != HttpStatusCode.ServiceUnavailable || refusal.ContentType != "application/problem+json" || !refusal.RetryAfter)
+                problems.Add($"submission {submission.Index} answered {(int)refusal.Status!} {refusal.ContentType} (Retry-After: {refusal.RetryAfter}): {refusal.Body}");
+        if (fault != "ingest" && submissions.SelectMany(s => s.Refusals).FirstOrDefault(r => r.Status is null) is { } unanswered)
+            problems.Add($"a submission got no answer though ingest was up: {unanswered.Error}");
+        if (submissions.Count(s => !s.Accepted) is > 0 and var given)
+            problems.Add($"{given} submissions were still refused after {ScanLoad.Attempts} tries");
         foreach (var service in fleet.Services.Values)
             if (service.Output.Contains("usage telemetry", StringComparison.OrdinalIgnoreCase))
                 problems.Add($"{service.Name} tried to send usage telemetry");

@@ -9,12 +9,18 @@ namespace ArFleet.FaultTests;
 /// <summary>A bounded load of scans, each from a user and device of its own, and the final poll of every accepted one.</summary>
 public sealed class ScanLoad(HttpClient http, Uri ingest, string appKey)
 {
-    /// <summary>One POST /v1/scans: accepted with its scan id, or what it answered instead (status, body, Retry-After), or the
-    /// transport error when it got no answer.</summary>
-    public sealed record Submission(int Index, HttpStatusCode? Status, Guid? ScanId, string? ContentType, bool RetryAfter, string? Body, string? Error)
+    /// <summary>An answer other than acceptance: its status, content type, whether it said when to come back, its body;
+    /// or the transport error when there was no answer.</summary>
+    public sealed record Refusal(HttpStatusCode? Status, string? ContentType, bool RetryAfter, string? Body, string? Error);
+
+    /// <summary>One scan as an app sends it: refused with 503, it is sent again after Retry-After (at most 2 s here) under
+    /// the same Idempotency-Key, up to <see cref="Attempts"/> times. ScanId is set once it was accepted.</summary>
+    public sealed record Submission(int Index, Guid? ScanId, IReadOnlyList<Refusal> Refusals)
     {
         public bool Accepted => ScanId is not null;
     }
+
+    public const int Attempts = 20;
 
     public async Task<List<Submission>> SubmitAsync(IReadOnlyList<byte[]> images, int count, int concurrency, CancellationToken cancellationToken)
     {
@@ -31,6 +37,21 @@ public sealed class ScanLoad(HttpClient http, Uri ingest, string appKey)
 
     private async Task<Submission> SubmitOneAsync(int index, byte[] image, CancellationToken cancellationToken)
     {
+        var refusals = new List<Refusal>();
+        for (var attempt = 0; attempt < Attempts && !cancellationToken.IsCancellationRequested; attempt++)
+        {
+            var (scanId, refusal) = await TryOnceAsync(index, image, cancellationToken);
+            if (scanId is not null) return new Submission(index, scanId, refusals);
+            refusals.Add(refusal!);
+            // Only a refusal that says "try again" (or no answer at all: the service is restarting) is worth another try.
+            if (refusal!.Status is not (null or HttpStatusCode.ServiceUnavailable)) break;
+            await Task.Delay(TimeSpan.FromSeconds(refusal.Status is null ? 1 : 2), cancellationToken);
+        }
+        return new Submission(index, null, refusals);
+    }
+
+    private async Task<(Guid? ScanId, Refusal? Refusal)> TryOnceAsync(int index, byte[] image, CancellationToken cancellationToken)
+    {
         using var form = new MultipartFormDataContent
         {
             { new ByteArrayContent(image), "image", "scan.jpg" },
@@ -39,17 +60,17 @@ public sealed class ScanLoad(HttpClient http, Uri ingest, string appKey)
         };
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(ingest, "/v1/scans?wait=0")) { Content = form };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", appKey);
+        request.Headers.Add("Idempotency-Key", $"load-{index}");
         try
         {
             using var response = await http.SendAsync(request, cancellationToken);
             var body = await response.Content.ReadAsStringAsync(cancellationToken);
-            Guid? scanId = response.IsSuccessStatusCode && JsonNode.Parse(body)?["scanId"]?.GetValue<string>() is { } id ? Guid.Parse(id) : null;
-            return new Submission(index, response.StatusCode, scanId, response.Content.Headers.ContentType?.MediaType,
-                response.Headers.RetryAfter is not null, scanId is null ? body : null, null);
+            if (response.IsSuccessStatusCode && JsonNode.Parse(body)?["scanId"]?.GetValue<string>() is { } id) return (Guid.Parse(id), null);
+            return (null, new Refusal(response.StatusCode, response.Content.Headers.ContentType?.MediaType, response.Headers.RetryAfter is not null, body, null));
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            return new Submission(index, null, null, null, false, null, e.GetType().Name + ": " + e.Message);
+            return (null, new Refusal(null, null, false, null, e.GetType().Name + ": " + e.Message));
         }
     }
 

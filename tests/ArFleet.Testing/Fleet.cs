@@ -164,7 +164,9 @@ public sealed class Fleet : IAsyncDisposable
         foreach (var service in Services.Values) service.Dispose();
         try
         {
-            await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(Infrastructure.Postgres) { Database = "postgres" }.ConnectionString);
+            // Not from the pool: a fault test may have killed PostgreSQL under the pooled connections.
+            await using var connection = new NpgsqlConnection(
+                new NpgsqlConnectionStringBuilder(Infrastructure.Postgres) { Database = "postgres", Pooling = false }.ConnectionString);
             await connection.OpenAsync();
             foreach (var name in ServiceNames)
             {
