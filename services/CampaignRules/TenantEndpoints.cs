@@ -37,13 +37,19 @@ public static class TenantEndpoints
         });
         me.MapGet("/keys", async (HttpContext http, TenantStore store, CancellationToken ct) =>
             Results.Ok(await store.ListKeysAsync(http.User.TenantId(), ct)));
-        me.MapDelete("/keys/{keyId:guid}", async (Guid keyId, HttpContext http, TenantStore store, CancellationToken ct) =>
-            await store.RevokeKeyAsync(http.User.TenantId(), keyId, ct) switch
-            {
-                TenantStore.RevokeResult.Revoked => Results.NoContent(),
-                TenantStore.RevokeResult.LastKey => Problems.Conflict("This is the tenant's last active key", "Create a new key before revoking this one."),
-                _ => Problems.NotFound("Key"),
-            });
+        me.MapDelete("/keys/{keyId:guid}", async (Guid keyId, HttpContext http, TenantStore store, Outbox outbox, CancellationToken ct) =>
+        {
+            var tenantId = http.User.TenantId();
+            await using var transaction = await outbox.BeginAsync(ct);
+            var (result, keyHash) = await store.RevokeKeyAsync(transaction.Transaction, tenantId, keyId, ct);
+            if (result == TenantStore.RevokeResult.LastKey)
+                return Problems.Conflict("This is the tenant's last active key", "Create a new key before revoking this one.");
+            if (result == TenantStore.RevokeResult.NotFound) return Problems.NotFound("Key");
+            // The services that cache key lookups forget this one as soon as the event reaches them.
+            await transaction.PublishAsync(new ApiKeyRevoked(tenantId, Convert.ToHexString(keyHash!), DateTimeOffset.UtcNow), ct);
+            await transaction.CommitAsync(ct);
+            return Results.NoContent();
+        });
 
         // A brand lets an ISV read its campaigns and receive their webhooks.
         var grants = app.MapGroup("/v1/isv-grants").WithTags("ISV grants").RequireAuthorization(ApiPolicies.Brand);

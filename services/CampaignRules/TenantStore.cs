@@ -65,17 +65,19 @@ public sealed class TenantStore(NpgsqlDataSource db) : ITenantKeyResolver
     public enum RevokeResult { Revoked, NotFound, LastKey }
 
     /// <summary>Key rotation, step two: the old key stops working. The last active key cannot be revoked,
-    /// so a tenant never locks itself out.</summary>
-    public async Task<RevokeResult> RevokeKeyAsync(Guid tenantId, Guid keyId, CancellationToken cancellationToken)
+    /// so a tenant never locks itself out. KeyHash is the revoked key's hash, for the other services' caches.</summary>
+    public async Task<(RevokeResult Result, byte[]? KeyHash)> RevokeKeyAsync(
+        NpgsqlTransaction transaction, Guid tenantId, Guid keyId, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand(
+        await using var command = new NpgsqlCommand(
             "UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND tenant_id = $2 AND revoked_at IS NULL " +
-            "AND (SELECT count(*) FROM api_keys WHERE tenant_id = $2 AND revoked_at IS NULL) > 1");
+            "AND (SELECT count(*) FROM api_keys WHERE tenant_id = $2 AND revoked_at IS NULL) > 1 RETURNING key_hash",
+            transaction.Connection, transaction);
         command.Parameters.AddWithValue(keyId);
         command.Parameters.AddWithValue(tenantId);
-        if (await command.ExecuteNonQueryAsync(cancellationToken) > 0) return RevokeResult.Revoked;
+        if (await command.ExecuteScalarAsync(cancellationToken) is byte[] keyHash) return (RevokeResult.Revoked, keyHash);
         var keys = await ListKeysAsync(tenantId, cancellationToken);
-        return keys.Any(k => k.KeyId == keyId && k.RevokedAt is null) ? RevokeResult.LastKey : RevokeResult.NotFound;
+        return (keys.Any(k => k.KeyId == keyId && k.RevokedAt is null) ? RevokeResult.LastKey : RevokeResult.NotFound, null);
     }
 
     /// <summary>False when the ISV does not exist or is not an ISV.</summary>

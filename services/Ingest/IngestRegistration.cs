@@ -1,4 +1,5 @@
 using ArFleet.ServiceDefaults;
+using MassTransit;
 
 namespace ArFleet.Ingest;
 
@@ -11,5 +12,11 @@ public static class IngestRegistration
         builder.Services.Configure<ScanDeliveryOptions>(builder.Configuration.GetSection("Scans:Delivery"));
         builder.Services.AddHostedService<ScanSubmissionRelay>().AddHostedService<ScanDeadlineSweeper>();
         return builder;
+    }
+
+    public static void AddIngestConsumers(this IBusRegistrationConfigurator x)
+    {
+        x.AddConsumer<ScanResolvedConsumer>();
+        x.AddApiKeyRevocations();
     }
 }

@@ -7,7 +7,7 @@ builder.AddArFleetRedis();
 builder.AddArFleetPostgres(typeof(Program).Assembly);
 builder.AddApiKeyAuthenticationFromCampaignRules();
 builder.AddScanIntake();
-builder.AddArFleetMessaging(x => x.AddConsumer<ScanResolvedConsumer>());
+builder.AddArFleetMessaging(x => x.AddIngestConsumers());
 
 var app = builder.Build();
 app.MapDefaultEndpoints();

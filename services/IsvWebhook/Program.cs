@@ -7,7 +7,11 @@ builder.AddServiceDefaults();
 builder.AddArFleetPostgres(typeof(Program).Assembly);
 builder.AddApiKeyAuthenticationFromCampaignRules();
 builder.AddWebhookDelivery();
-builder.AddArFleetMessaging(x => x.AddConsumers(typeof(Program).Assembly));
+builder.AddArFleetMessaging(x =>
+{
+    x.AddConsumers(typeof(Program).Assembly);
+    x.AddApiKeyRevocations();
+});
 
 var app = builder.Build();
 app.MapDefaultEndpoints();

@@ -9,7 +9,11 @@ builder.AddApiKeyAuthenticationFromCampaignRules();
 builder.Services.Configure<VoucherOptions>(builder.Configuration.GetSection("Vouchers"));
 builder.Services.AddSingleton<RedisBudgetGate>().AddSingleton<VoucherLedger>().AddSingleton<VoucherIssuer>().AddSingleton<Reconciliation>();
 builder.Services.AddHostedService<ReconciliationService>();
-builder.AddArFleetMessaging(x => x.AddConsumer<RewardRequestedConsumer>());
+builder.AddArFleetMessaging(x =>
+{
+    x.AddConsumer<RewardRequestedConsumer>();
+    x.AddApiKeyRevocations();
+});
 
 var app = builder.Build();
 app.MapDefaultEndpoints();

@@ -150,16 +150,21 @@ public sealed class CampaignRulesKeyClient(HttpClient http)
     }
 }
 
-/// <summary>Caches answers briefly so the hot path (scan intake) does not call campaign-rules per request;
-/// a revoked key therefore keeps working here for at most <see cref="KnownKeyLifetime"/>.</summary>
+/// <summary>Caches answers briefly so the hot path (scan intake) does not call campaign-rules per request. A revoked
+/// key is evicted at once by ApiKeyRevoked (ApiKeyRevokedConsumer); should that event be late, the key still stops
+/// working here after <see cref="KnownKeyLifetime"/>.</summary>
 public sealed class CampaignRulesKeyResolver(IServiceProvider services, IMemoryCache cache) : ITenantKeyResolver
 {
     private static readonly TimeSpan KnownKeyLifetime = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan UnknownKeyLifetime = TimeSpan.FromSeconds(5);
 
+    public static string CacheKey(string keyHash) => "tenant-key:" + keyHash;
+
+    public void Forget(string keyHash) => cache.Remove(CacheKey(keyHash));
+
     public async Task<TenantIdentity?> ResolveAsync(string apiKey, CancellationToken cancellationToken)
     {
-        var cacheKey = "tenant-key:" + Convert.ToHexString(ApiKeyAuthentication.HashKey(apiKey));
+        var cacheKey = CacheKey(Convert.ToHexString(ApiKeyAuthentication.HashKey(apiKey)));
         if (cache.TryGetValue(cacheKey, out TenantIdentity? known)) return known;
         var tenant = await services.GetRequiredService<CampaignRulesKeyClient>().WhoIsAsync(apiKey, cancellationToken);
         cache.Set(cacheKey, tenant, tenant is null ? UnknownKeyLifetime : KnownKeyLifetime);

@@ -159,10 +159,28 @@ public sealed class CampaignApiTests(FleetFixture fixture)
         Assert.Equal(2, keys.Count);
         Assert.DoesNotContain("afk_", keys.ToJsonString()); // keys are never shown again
         var oldKeyId = (string)keys[0]!["keyId"]!;
+        // The services that cache key lookups (for a minute) know the old key before it is revoked...
+        (Uri Service, string Path)[] elsewhere = [(Fleet.Ingest, $"/v1/scans/{Guid.NewGuid()}"), (Fleet.Vouchers, "/v1/vouchers/NOSUCHCODE"), (Fleet.Webhooks, "/v1/webhook-endpoints")];
+        foreach (var (service, path) in elsewhere)
+            using (var known = await Client.SendAsync(HttpMethod.Get, service, path, brand.ApiKey))
+                Assert.NotEqual(HttpStatusCode.Unauthorized, known.StatusCode);
         using (var revoke = await Client.SendAsync(HttpMethod.Delete, Fleet.Campaigns, $"/v1/tenants/me/keys/{oldKeyId}", newKey))
             Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
+        var revokedAt = DateTime.UtcNow;
         using (var old = await Client.SendAsync(HttpMethod.Get, Fleet.Campaigns, "/v1/tenants/me", brand.ApiKey))
             Assert.Equal(HttpStatusCode.Unauthorized, old.StatusCode);
+        // ...and refuse it within a second of the revocation (ApiKeyRevoked evicts their caches).
+        foreach (var (service, path) in elsewhere)
+        {
+            HttpStatusCode status;
+            do
+            {
+                using var refused = await Client.SendAsync(HttpMethod.Get, service, path, brand.ApiKey);
+                status = refused.StatusCode;
+                if (status != HttpStatusCode.Unauthorized) await Task.Delay(50);
+            } while (status != HttpStatusCode.Unauthorized && DateTime.UtcNow - revokedAt < TimeSpan.FromSeconds(1));
+            Assert.True(status == HttpStatusCode.Unauthorized, $"{service} still took the revoked key a second after revocation ({(int)status})");
+        }
 
         var lastKeyId = (string)keys[1]!["keyId"]!;
         using var last = await Client.SendAsync(HttpMethod.Delete, Fleet.Campaigns, $"/v1/tenants/me/keys/{lastKeyId}", newKey);

@@ -241,7 +241,9 @@ public sealed class ServiceProcess : IDisposable
     public static ServiceProcess Start(string name, int port, IReadOnlyDictionary<string, string> environment)
     {
         var project = string.Concat(name.Split('-').Select(p => char.ToUpperInvariant(p[0]) + p[1..]));
-        var directory = Path.Combine(RepositoryRoot(), "services", project);
+        // ARFLEET_SERVICES_ROOT runs another checkout's built services (a benchmark's baseline commit, in a git worktree).
+        var root = Environment.GetEnvironmentVariable("ARFLEET_SERVICES_ROOT") is { Length: > 0 } other ? other : RepositoryRoot();
+        var directory = Path.Combine(root, "services", project);
         var dll = Path.Combine(directory, "bin", BuildConfiguration(), "net10.0", $"ArFleet.{project}.dll");
         if (!File.Exists(dll)) throw new FileNotFoundException($"{dll} is not built: build ArFleet.sln first (./arfleet test does).");
 

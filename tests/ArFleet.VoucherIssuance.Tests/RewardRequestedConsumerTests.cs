@@ -16,7 +16,13 @@ public class RewardRequestedConsumerTests(VoucherStore store)
         var provider = new ServiceCollection()
             .AddSingleton(store.Gate).AddSingleton(store.Ledger).AddSingleton(TimeProvider.System)
             .AddSingleton(Options.Create(new VoucherOptions { Buckets = 4 })).AddSingleton<VoucherIssuer>()
-            .AddMassTransitTestHarness(x => x.AddConsumer<RewardRequestedConsumer>())
+            // The harness waits for published messages only while the bus is busy (6 s of quiet by default): on a loaded
+            // machine the real issuer can be slower than that, so it waits for up to a minute.
+            .AddMassTransitTestHarness(x =>
+            {
+                x.AddConsumer<RewardRequestedConsumer>();
+                x.SetTestTimeouts(testTimeout: TimeSpan.FromMinutes(1), testInactivityTimeout: TimeSpan.FromSeconds(30));
+            })
             .BuildServiceProvider(true);
         var harness = provider.GetRequiredService<ITestHarness>();
         await harness.Start();

@@ -9,15 +9,23 @@ namespace ArFleet.ServiceDefaults;
 public static class DurableQueues
 {
     public const int DeliveryLimit = 10;
+    private const string QueueType = "x-queue-type", Limit = "x-delivery-limit", DeadLetterExchange = "x-dead-letter-exchange";
 
     public static void Configure(string queue, IRabbitMqReceiveEndpointConfigurator endpoint)
     {
-        if (endpoint is RabbitMqReceiveEndpointConfiguration { Settings: { Durable: true, AutoDelete: false } })
-        {
-            endpoint.SetQuorumQueue();
-            endpoint.SetQueueArgument("x-delivery-limit", DeliveryLimit);
-            // Declares the _error exchange and queue up front, so a dead-lettered message always has somewhere to go.
-            endpoint.BindDeadLetterQueue(queue + "_error", queue + "_error");
-        }
+        if (endpoint is not RabbitMqReceiveEndpointConfiguration { Settings: { Durable: true, AutoDelete: false } }) return;
+        endpoint.SetQuorumQueue();
+        endpoint.SetQueueArgument(Limit, DeliveryLimit);
+        // Declared up front, exactly as MassTransit declares it on the first fault (ErrorQueue below), so that a message
+        // dead-lettered before any fault still has somewhere to go: RabbitMQ drops what it dead-letters to no exchange.
+        endpoint.BindDeadLetterQueue(queue + "_error", queue + "_error", error => error.SetQueueArgument(QueueType, "quorum"));
+    }
+
+    /// <summary>MassTransit gives an _error (and _skipped) queue the arguments of its source queue: kept a quorum queue,
+    /// but without the delivery limit and dead-lettering, so a message set aside stays set aside.</summary>
+    public static void ErrorQueue(IRabbitMqQueueBindingConfigurator error)
+    {
+        error.SetQueueArgument(Limit, null);
+        error.SetQueueArgument(DeadLetterExchange, null);
     }
 }

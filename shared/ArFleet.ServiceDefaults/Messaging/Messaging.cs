@@ -34,6 +34,8 @@ public static class Messaging
                     h.RequestedConnectionTimeout(TimeSpan.FromSeconds(5));
                 });
                 cfg.PrefetchCount = prefetch;
+                cfg.SendTopology.ConfigureErrorSettings = DurableQueues.ErrorQueue;
+                cfg.SendTopology.ConfigureDeadLetterSettings = DurableQueues.ErrorQueue;
                 // Outer: a dependency that is down (database, cache, broker) gets minutes to come back while the
                 // message stays unacknowledged in its queue. Inner: a few quick tries for anything but poison.
                 cfg.UseMessageRetry(r =>
