@@ -21,7 +21,7 @@ public class RewardRequestedConsumerTests(VoucherStore store)
             .AddMassTransitTestHarness(x =>
             {
                 x.AddConsumer<RewardRequestedConsumer>();
-                x.SetTestTimeouts(testTimeout: TimeSpan.FromMinutes(1), testInactivityTimeout: TimeSpan.FromSeconds(30));
+                x.SetTestTimeouts(testTimeout: TimeSpan.FromMinutes(1), testInactivityTimeout: TimeSpan.FromSeconds(12));
             })
             .BuildServiceProvider(true);
         var harness = provider.GetRequiredService<ITestHarness>();
