@@ -22,8 +22,8 @@ public sealed class ScanSubmittedConsumer(
 
         var result = Recognize(scan, image);
         await context.Publish(result, result.GetType());
-        // Only once the result is on its way: a worker that dies before this finds the frame again on redelivery.
-        await claimCheck.RemoveAsync(scan.ImageKey);
+        // Only once the result is on its way, and not at once: a redelivery finds the frame again (ImageClaimCheck.AfterUse).
+        await claimCheck.RetireAsync(scan.ImageKey);
     }
 
     private object Recognize(ScanSubmitted scan, byte[] image)

@@ -24,6 +24,19 @@ public sealed class FaultScenario(PrivateServers servers)
             ["Webhooks__RetrySchedule__2"] = "00:00:05",
             ["Webhooks__RetrySchedule__3"] = "00:00:10",
         });
+        try
+        {
+            return await RunOnFleetAsync(fleet, fault);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // What the services said is the only way to tell why a fleet on a CI machine did not do its work.
+            throw new InvalidOperationException(e.Message + "\n" + ServiceTails(fleet), e);
+        }
+    }
+
+    private async Task<(FaultReport Report, List<string> Problems)> RunOnFleetAsync(Fleet fleet, string fault)
+    {
         using var client = new ArFleetClient(fleet);
         await using var receiver = await WebhookReceiver.StartAsync();
         var brand = await client.CreateTenantAsync("brand", "brand");
@@ -83,11 +96,21 @@ public sealed class FaultScenario(PrivateServers servers)
             problems.Add($"a submission got no answer though ingest was up: {unanswered.Error}");
         if (submissions.Count(s => !s.Accepted) is > 0 and var given)
             problems.Add($"{given} submissions were still refused after {ScanLoad.Attempts} tries");
+        // Nothing in this load is bad data: a message set aside is one the fault made fail.
+        foreach (var (queue, count) in await fleet.NonEmptyErrorQueuesAsync())
+        {
+            var first = (await fleet.PeekMessagesAsync(queue, 1)).FirstOrDefault();
+            problems.Add($"{count} messages in {queue}, the first: {first?["properties"]?["headers"]?.ToJsonString()}");
+        }
         foreach (var service in fleet.Services.Values)
             if (service.Output.Contains("usage telemetry", StringComparison.OrdinalIgnoreCase))
                 problems.Add($"{service.Name} tried to send usage telemetry");
+        if (problems.Count > 0) problems.Add(ServiceTails(fleet));
         return (report, problems);
     }
+
+    private static string ServiceTails(Fleet fleet) =>
+        string.Join("\n", fleet.Services.Values.Select(v => $"--- {v.Name}:\n{v.Tail(40)}"));
 
     /// <summary>Right after a restart the component may still be coming up: the upload is retried while it answers 503.</summary>
     private static async Task<Guid> UploadWithRetriesAsync(ArFleetClient client, string brandKey)

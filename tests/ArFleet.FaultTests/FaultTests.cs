@@ -24,6 +24,7 @@ public sealed class FaultTests(PrivateServers servers, ITestOutputHelper output)
         output.WriteLine(report.ToString());
         Console.WriteLine("FAULT REPORT " + report);
         await File.WriteAllTextAsync($"fault-report-{fault}.json", JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
-        Assert.True(problems.Count == 0, string.Join("\n", problems.Take(20)) + "\n" + report);
+        // The first problems, then the services' last words (the last entry when there are problems).
+        Assert.True(problems.Count == 0, string.Join("\n", problems.Take(20).Append(problems.LastOrDefault() ?? "").Distinct()) + "\n" + report);
     }
 }

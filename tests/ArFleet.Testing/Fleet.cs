@@ -198,6 +198,16 @@ public sealed class Fleet : IAsyncDisposable
         return body.Length == 0 ? [] : System.Text.Json.Nodes.JsonNode.Parse(body)!.AsArray();
     }
 
+    /// <summary>The fleet's _error queues that hold messages, with their counts (the management API's figures, which lag
+    /// by a few seconds).</summary>
+    public async Task<Dictionary<string, int>> NonEmptyErrorQueuesAsync()
+    {
+        var body = await RabbitMqManagement(Infrastructure, HttpMethod.Get, $"queues/{Uri.EscapeDataString(VirtualHost)}?columns=name,messages", null);
+        return body.Length == 0 ? [] : System.Text.Json.Nodes.JsonNode.Parse(body)!.AsArray()
+            .Where(q => ((string?)q!["name"])!.EndsWith("_error", StringComparison.Ordinal) && (int?)q["messages"] > 0)
+            .ToDictionary(q => (string)q!["name"]!, q => (int)q!["messages"]!);
+    }
+
     /// <summary>Calls the RabbitMQ management API; a 404 answers an empty body.</summary>
     private static async Task<string> RabbitMqManagement(Infrastructure infrastructure, HttpMethod method, string path, string? json)
     {

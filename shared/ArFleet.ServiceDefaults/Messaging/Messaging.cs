@@ -37,7 +37,9 @@ public static class Messaging
                 cfg.SendTopology.ConfigureErrorSettings = DurableQueues.ErrorQueue;
                 cfg.SendTopology.ConfigureDeadLetterSettings = DurableQueues.ErrorQueue;
                 // Outer: a dependency that is down (database, cache, broker) gets minutes to come back while the
-                // message stays unacknowledged in its queue. Inner: a few quick tries for anything but poison.
+                // message stays unacknowledged in its queue. Inner: a few quick tries for anything else but poison. The
+                // inner one must leave transient faults alone: MassTransit's outer retry does not retry what an inner
+                // retry handled and gave up on.
                 cfg.UseMessageRetry(r =>
                 {
                     r.Handle<Exception>(TransientFaults.IsTransient);
@@ -46,6 +48,7 @@ public static class Messaging
                 cfg.UseMessageRetry(r =>
                 {
                     r.Ignore<PoisonMessageException>();
+                    r.Ignore<Exception>(TransientFaults.IsTransient);
                     r.Intervals(retries.ImmediateIntervals);
                 });
                 cfg.ConfigureEndpoints(context);
