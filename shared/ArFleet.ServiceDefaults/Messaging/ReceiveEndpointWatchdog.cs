@@ -12,7 +12,7 @@ public sealed class WatchdogOptions
     public TimeSpan CheckInterval { get; set; } = TimeSpan.FromSeconds(5);
     /// <summary>How long an endpoint may look stalled before the process exits to be restarted (MassTransit's own
     /// reconnect gets this long first).</summary>
-    public TimeSpan RestartAfter { get; set; } = TimeSpan.FromSeconds(15);
+    public TimeSpan RestartAfter { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>Checks, against the broker itself, that each of this instance's receive endpoints is consuming. Under load a
@@ -116,7 +116,7 @@ public sealed class ReceiveEndpointWatchdog(
         Environment.ExitCode = RestartExitCode;
         lifetime.StopApplication();
         // A stuck endpoint can hold up a graceful stop; unacknowledged messages go back to their queues either way.
-        _ = Task.Delay(TimeSpan.FromSeconds(20)).ContinueWith(_ => Environment.Exit(RestartExitCode), TaskScheduler.Default);
+        _ = Task.Delay(TimeSpan.FromSeconds(10)).ContinueWith(_ => Environment.Exit(RestartExitCode), TaskScheduler.Default);
     }
 
     private async Task<IConnection> ConnectAsync(CancellationToken cancellationToken)
