@@ -87,7 +87,10 @@ public static class ScanEndpoints
         {
             return;
         }
-        await store.MarkSubmittedAsync(scanId, CancellationToken.None);
+        // The scan is accepted and on its way: if the database misses this one write, the relay sends the scan once more
+        // later, which every consumer shrugs off.
+        try { await store.MarkSubmittedAsync(scanId, CancellationToken.None); }
+        catch (Exception e) when (TransientFaults.IsTransient(e)) { }
     }
 
     /// <summary>200 with the result once resolved (waiting up to <paramref name="wait"/> seconds for it), else 202.</summary>
