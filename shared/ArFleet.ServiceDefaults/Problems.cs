@@ -17,7 +17,4 @@ public static class Problems
     /// <summary>A field-level validation failure: the field is named in the errors dictionary and the title.</summary>
     public static IResult Invalid(string field, string message) =>
         Results.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, title: $"Invalid '{field}': {message}");
-
-    public static IResult Unavailable(string title, string? detail = null) =>
-        Results.Problem(title: title, detail: detail, statusCode: StatusCodes.Status503ServiceUnavailable);
 }
