@@ -89,7 +89,7 @@ public static class ScanEndpoints
         }
         // The scan is accepted and on its way: if the database misses this one write, the relay sends the scan once more
         // later, which every consumer shrugs off.
-        try { await store.MarkSubmittedAsync(scanId, CancellationToken.None); }
+        try { await store.MarkSubmittedAsync([scanId], CancellationToken.None); }
         catch (Exception e) when (TransientFaults.IsTransient(e)) { }
     }
 

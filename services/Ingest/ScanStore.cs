@@ -48,11 +48,12 @@ public sealed class ScanStore(NpgsqlDataSource db)
         return await command.ExecuteScalarAsync(cancellationToken) as Guid?;
     }
 
-    /// <summary>The broker confirmed the scan's ScanSubmitted: the relay leaves it alone.</summary>
-    public async Task MarkSubmittedAsync(Guid scanId, CancellationToken cancellationToken)
+    /// <summary>The broker confirmed these scans' ScanSubmitted: the relay leaves them alone.</summary>
+    public async Task MarkSubmittedAsync(IReadOnlyList<Guid> scanIds, CancellationToken cancellationToken, NpgsqlTransaction? transaction = null)
     {
-        await using var command = db.CreateCommand("UPDATE scans SET submitted = true WHERE id = $1");
-        command.Parameters.AddWithValue(scanId);
+        const string sql = "UPDATE scans SET submitted = true WHERE id = ANY($1)";
+        await using var command = transaction is null ? db.CreateCommand(sql) : new NpgsqlCommand(sql, transaction.Connection, transaction);
+        command.Parameters.AddWithValue(scanIds.ToArray());
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -104,14 +105,6 @@ public sealed class ScanStore(NpgsqlDataSource db)
             rows.Add((reader.GetGuid(0), request, reader.GetFieldValue<DateTimeOffset>(8)));
         }
         return rows;
-    }
-
-    public static async Task MarkSubmittedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<Guid> scanIds,
-        CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand("UPDATE scans SET submitted = true WHERE id = ANY($1)", connection, transaction);
-        command.Parameters.AddWithValue(scanIds.ToArray());
-        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>Scans still processing past their deadline, locked for the caller's transaction.</summary>

@@ -39,7 +39,7 @@ public sealed class ScanSubmissionRelay(
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(30));
         await Task.WhenAll(pending.Select(p => publish.Publish(p.Request.ToEvent(p.ScanId, p.CreatedAt), timeout.Token)));
-        await ScanStore.MarkSubmittedAsync(connection, transaction, pending.Select(p => p.ScanId).ToList(), cancellationToken);
+        await store.MarkSubmittedAsync(pending.Select(p => p.ScanId).ToList(), cancellationToken, transaction);
         await transaction.CommitAsync(cancellationToken);
         logger.LogInformation("Relayed {Count} scans the broker had not confirmed", pending.Count);
         return pending.Count;
