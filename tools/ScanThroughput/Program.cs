@@ -1,12 +1,16 @@
 // End-to-end scan throughput of a whole fleet, and of a baseline checkout's fleet in the same run, alternating, on the
-// same servers: scans per second and latency from submission to the resolved answer (each scan waits for its result).
+// same servers: scans per second, latency from submission to the resolved answer (each scan waits for its result), and
+// CPU milliseconds per scan by process (each service, and each server with its child processes).
 // Usage (./arfleet scan-throughput starts the servers and passes these on):
 //   scan-throughput [--scans N] [--concurrency C] [--rounds R] [--baseline DIR]
-// DIR is another checkout with its services built in Release (e.g. a git worktree of an older commit).
+// DIR is another checkout with its services built in Release (e.g. a git worktree of an older commit). Server CPU counts
+// everything the servers do meanwhile: run on servers of your own (ARFLEET_HOME and ARFLEET_*_PORT) for clean figures.
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
+using ArFleet.ScanThroughput;
 using ArFleet.Testing;
+using Npgsql;
 
 var scans = Option("--scans", 600);
 var concurrency = Option("--concurrency", 16);
@@ -14,7 +18,14 @@ var rounds = Option("--rounds", 2);
 var baseline = args.SkipWhile(a => a != "--baseline").Skip(1).FirstOrDefault();
 
 var infrastructure = await Infrastructure.StartAsync();
-var results = new List<(string Fleet, int Round, double PerSecond, double P50, double P99, int Resolved)>();
+var servers = new Dictionary<string, int?>
+{
+    ["rabbitmq"] = ProcessCpu.ListenerOf(new Uri(infrastructure.RabbitMqUrl).Port),
+    ["redis"] = ProcessCpu.ListenerOf(int.Parse(infrastructure.Redis.Split(',')[0].Split(':')[1])),
+    ["postgres"] = ProcessCpu.ListenerOf(new NpgsqlConnectionStringBuilder(infrastructure.Postgres).Port),
+};
+var results = new List<Run>();
+var refusals = new System.Collections.Concurrent.ConcurrentDictionary<string, int>(); // answers other than 2xx, by status and title
 for (var round = 1; round <= rounds; round++)
 {
     // Alternating, so a machine that gets busier during the run weighs on both alike.
@@ -22,17 +33,24 @@ for (var round = 1; round <= rounds; round++)
     results.Add(await MeasureAsync("current", round, null));
 }
 foreach (var r in results)
-    Console.WriteLine($"{r.Fleet,-9} round {r.Round}: {r.PerSecond,6:0.0} scans/s  p50 {r.P50,6:0} ms  p99 {r.P99,6:0} ms  ({r.Resolved}/{scans} resolved)");
+    Console.WriteLine($"{r.Fleet,-9} round {r.Round}: {r.PerSecond,6:0.0} scans/s  p50 {r.P50,6:0} ms  p99 {r.P99,6:0} ms  " +
+        $"({r.Resolved}/{scans} resolved)  CPU ms/scan: {string.Join("  ", r.CpuPerScan.Select(c => $"{c.Key} {c.Value:0.0}"))}");
+foreach (var (answer, count) in refusals) Console.WriteLine($"refused: {count} x {answer}");
 if (baseline is not null)
 {
-    double Mean(string fleet, Func<(string, int, double PerSecond, double P50, double P99, int), double> pick) =>
-        results.Where(r => r.Fleet == fleet).Average(r => pick(r));
+    double Mean(string fleet, Func<Run, double> pick) => results.Where(r => r.Fleet == fleet).Average(pick);
     Console.WriteLine($"current / baseline: scans/s {Mean("current", r => r.PerSecond) / Mean("baseline", r => r.PerSecond):0.00}x, " +
         $"p99 {Mean("current", r => r.P99) / Mean("baseline", r => r.P99):0.00}x");
+    Console.WriteLine("CPU ms per scan, mean over rounds (current - baseline):");
+    foreach (var process in results[0].CpuPerScan.Keys)
+    {
+        var (now, before) = (Mean("current", r => r.CpuPerScan[process]), Mean("baseline", r => r.CpuPerScan[process]));
+        Console.WriteLine($"  {process,-17} {before,6:0.0} -> {now,6:0.0}  ({now - before:+0.0;-0.0})");
+    }
 }
 return;
 
-async Task<(string, int, double, double, double, int)> MeasureAsync(string name, int round, string? servicesRoot)
+async Task<Run> MeasureAsync(string name, int round, string? servicesRoot)
 {
     Environment.SetEnvironmentVariable("ARFLEET_SERVICES_ROOT", servicesRoot);
     await using var fleet = await Fleet.StartAsync(infrastructure, new Dictionary<string, string> { ["ArFleet__ConsoleTraces"] = "false" });
@@ -46,14 +64,20 @@ async Task<(string, int, double, double, double, int)> MeasureAsync(string name,
     using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
     // A short warm-up, so both fleets are measured with their code compiled and their connections open.
     await RunAsync(http, fleet.Ingest, app.ApiKey, images, 32, concurrency, "warmup");
+    var processes = fleet.Services.ToDictionary(s => s.Key, s => (int?)s.Value.ProcessId).Concat(servers).ToList();
+    var cpuBefore = processes.ToDictionary(p => p.Key, p => p.Value is { } pid ? ProcessCpu.TreeMilliseconds(pid) : double.NaN);
     var stopwatch = Stopwatch.StartNew();
     var latencies = await RunAsync(http, fleet.Ingest, app.ApiKey, images, scans, concurrency, $"{name}-{round}");
     var seconds = stopwatch.Elapsed.TotalSeconds;
+    // What is still in flight (webhooks, the last vouchers) is part of the cost of these scans.
+    await Task.Delay(TimeSpan.FromSeconds(2));
     var resolved = latencies.Where(l => l is not null).Select(l => l!.Value).Order().ToList();
-    return (name, round, resolved.Count / seconds, Percentile(resolved, 0.5), Percentile(resolved, 0.99), resolved.Count);
+    var cpuPerScan = processes.ToDictionary(p => p.Key,
+        p => p.Value is { } pid ? (ProcessCpu.TreeMilliseconds(pid) - cpuBefore[p.Key]) / Math.Max(1, resolved.Count) : double.NaN);
+    return new Run(name, round, resolved.Count / seconds, Percentile(resolved, 0.5), Percentile(resolved, 0.99), resolved.Count, cpuPerScan);
 }
 
-static async Task<List<double?>> RunAsync(HttpClient http, Uri ingest, string key, List<byte[]> images, int count, int concurrency, string run)
+async Task<List<double?>> RunAsync(HttpClient http, Uri ingest, string key, List<byte[]> images, int count, int concurrency, string run)
 {
     var latencies = new double?[count];
     await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (i, ct) =>
@@ -68,8 +92,13 @@ static async Task<List<double?>> RunAsync(HttpClient http, Uri ingest, string ke
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
         var started = Stopwatch.GetTimestamp();
         using var response = await http.SendAsync(request, ct);
-        var status = JsonNode.Parse(await response.Content.ReadAsStringAsync(ct))?["status"]?.GetValue<string>();
-        if (response.IsSuccessStatusCode && status is not "processing") latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        var body = await response.Content.ReadAsStringAsync(ct);
+        if (!response.IsSuccessStatusCode)
+        {
+            refusals.AddOrUpdate($"{(int)response.StatusCode} {JsonNode.Parse(body)?["title"]}", 1, (_, n) => n + 1);
+            return;
+        }
+        if (JsonNode.Parse(body)?["status"]?.GetValue<string>() is not "processing") latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
     });
     return [.. latencies];
 }
@@ -78,3 +107,5 @@ static double Percentile(List<double> sorted, double p) => sorted.Count == 0 ? d
 
 int Option(string name, int fallback) =>
     args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() is { } value ? int.Parse(value) : fallback;
+
+internal sealed record Run(string Fleet, int Round, double PerSecond, double P50, double P99, int Resolved, Dictionary<string, double> CpuPerScan);
