@@ -1,6 +1,5 @@
 using System.Collections.Frozen;
 using ArFleet.Contracts;
-using MassTransit;
 
 namespace ArFleet.CampaignRules;
 
@@ -48,32 +47,4 @@ public sealed class CampaignCache(CampaignStore store)
             .SelectMany(c => c.TargetIds.Select(t => (Target: t, Campaign: c)))
             .GroupBy(x => x.Target)
             .ToFrozenDictionary(g => g.Key, g => g.Select(x => x.Campaign).ToArray());
-}
-
-/// <summary>Fills the cache before the service consumes scans, then reloads it in full now and then.</summary>
-public sealed class CampaignCacheLoader(CampaignCache cache, IConfiguration configuration, ILogger<CampaignCacheLoader> logger) : BackgroundService
-{
-    public override async Task StartAsync(CancellationToken cancellationToken)
-    {
-        await cache.LoadAllAsync(cancellationToken);
-        logger.LogInformation("Loaded {Campaigns} runnable campaigns into the rule cache", cache.Count);
-        await base.StartAsync(cancellationToken);
-    }
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var interval = configuration.GetValue("Rules:CacheReloadInterval", TimeSpan.FromMinutes(5));
-        using var timer = new PeriodicTimer(interval);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try { await cache.LoadAllAsync(stoppingToken); }
-            catch (Exception e) when (e is not OperationCanceledException) { logger.LogWarning(e, "Reloading the rule cache failed"); }
-        }
-    }
-}
-
-/// <summary>Runs on every instance (a temporary queue each).</summary>
-public sealed class CampaignChangedConsumer(CampaignCache cache) : IConsumer<CampaignChanged>
-{
-    public Task Consume(ConsumeContext<CampaignChanged> context) => cache.ReloadAsync(context.Message.CampaignId, context.CancellationToken);
 }

@@ -1,19 +1,30 @@
 using ArFleet.ServiceDefaults;
 using MassTransit;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace ArFleet.Recognition;
 
-/// <summary>Connects the consumers that use the index (scans, and the grading of new targets, which looks for near
-/// duplicates) once it is loaded, so they never see a partly loaded index.</summary>
+/// <summary>Loads the index, then connects the consumers that use it (scans, and the grading of new targets, which looks
+/// for near duplicates), so they never see a partly loaded index. It runs in the host's Started phase, after every hosted
+/// service has started, the bus with its temporary queues of target events among them, whatever the registration order.
+/// The web server is up meanwhile: /health/live answers through a long load, /health/ready only once this is done.</summary>
 public sealed class IndexConsumersStarter(TargetIndexLoader loader, IReceiveEndpointConnector endpoints, IBusRegistrationContext registration)
-    : IHostedService
+    : IHostedLifecycleService, IHealthCheck
 {
-    public async Task StartAsync(CancellationToken cancellationToken)
+    private volatile bool connected;
+
+    public async Task StartedAsync(CancellationToken cancellationToken)
     {
-        await loader.Loaded.WaitAsync(cancellationToken);
+        await loader.LoadAsync(cancellationToken);
         await ConnectAsync<ScanSubmittedConsumer>(cancellationToken);
         await ConnectAsync<TargetImageSubmittedConsumer>(cancellationToken);
+        connected = true;
     }
+
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(connected
+            ? HealthCheckResult.Healthy()
+            : HealthCheckResult.Unhealthy(loader.Loaded.IsCompleted ? "connecting the scan consumers" : "loading the target index"));
 
     private Task ConnectAsync<TConsumer>(CancellationToken cancellationToken) where TConsumer : class, IConsumer
     {
@@ -26,5 +37,9 @@ public sealed class IndexConsumersStarter(TargetIndexLoader loader, IReceiveEndp
         return handle.Ready.WaitAsync(cancellationToken);
     }
 
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

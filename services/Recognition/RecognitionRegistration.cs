@@ -13,23 +13,21 @@ public static class RecognitionRegistration
             .AddSingleton<TargetGrader>()
             .AddSingleton<TargetIndex>()
             .AddSingleton<TargetFeatureStore>()
-            .AddSingleton<TargetIndexLoader>();
+            .AddSingleton<TargetIndexLoader>()
+            .AddSingleton<IndexConsumersStarter>()
+            .AddHostedService(sp => sp.GetRequiredService<IndexConsumersStarter>());
+        builder.Services.AddHealthChecks().AddCheck<IndexConsumersStarter>("index", tags: [ServiceDefaultsExtensions.ReadyTag]);
         return builder;
     }
 
     public static void AddRecognitionConsumers(this IBusRegistrationConfigurator x)
     {
-        // Start-up order (hosted services start one after the other). The bus starts first, with every endpoint
-        // configured here but these two, so the temporary queues of target events exist before TargetIndexLoader reads
-        // the store: what is published after that read waits in them. Then IndexConsumersStarter connects these two,
-        // which use the index. The loader starts after the bus because AddMassTransit registers its hosted service
-        // before calling this, and WaitUntilStarted makes that one return only once the bus's endpoints are ready.
-        // The web server (health checks included) starts after all of them.
+        // The bus starts with every endpoint configured here but these two. IndexConsumersStarter then (in the host's
+        // Started phase, after the bus is up with WaitUntilStarted) loads the index and connects these two, which use it;
+        // the temporary queues below hold the target events published meanwhile.
         x.AddConsumer<ScanSubmittedConsumer, ScanSubmittedConsumerDefinition>().ExcludeFromConfigureEndpoints();
         x.AddConsumer<TargetImageSubmittedConsumer>().ExcludeFromConfigureEndpoints();
         x.Configure<MassTransitHostOptions>(o => o.WaitUntilStarted = true);
-        x.AddHostedService(sp => sp.GetRequiredService<TargetIndexLoader>());
-        x.AddHostedService<IndexConsumersStarter>();
         // Every worker keeps a full index, so each needs every TargetIndexed: a temporary queue per instance.
         var instance = Guid.NewGuid().ToString("N")[..8];
         x.AddConsumer<TargetIndexedConsumer>().Endpoint(e =>

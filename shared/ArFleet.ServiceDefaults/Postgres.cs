@@ -11,15 +11,16 @@ namespace ArFleet.ServiceDefaults;
 public static class Postgres
 {
     /// <summary>An NpgsqlDataSource for the service's own database (ConnectionStrings:postgres), created if
-    /// missing and brought up to date with the SQL files embedded under Migrations/ in <paramref name="migrations"/>.
-    /// Call before AddArFleetMessaging: hosted services start in order, so the schema exists before consumers run.</summary>
+    /// missing and brought up to date with the SQL files embedded under Migrations/ in <paramref name="migrations"/>
+    /// before any hosted service starts (the bus's consumers included), wherever this is called.</summary>
     public static IHostApplicationBuilder AddArFleetPostgres(this IHostApplicationBuilder builder, Assembly migrations)
     {
         var connectionString = builder.Configuration.GetConnectionString("postgres")
             ?? throw new InvalidOperationException("ConnectionStrings:postgres is not configured.");
         builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
-        builder.Services.AddHostedService(sp => new DatabaseMigrator(
-            connectionString, migrations, sp.GetRequiredService<ILogger<DatabaseMigrator>>()));
+        // First of all hosted services, so it is also the first whose Starting phase runs (a cache loaded then finds its tables).
+        builder.Services.Insert(0, ServiceDescriptor.Singleton<IHostedService>(sp => new DatabaseMigrator(
+            connectionString, migrations, sp.GetRequiredService<ILogger<DatabaseMigrator>>())));
         builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: [ServiceDefaultsExtensions.ReadyTag]);
         return builder;
     }
@@ -43,13 +44,20 @@ public static class Postgres
 }
 
 /// <summary>Applies embedded Migrations/NNN_name.sql files once each, in name order, under an advisory
-/// lock so that several instances starting together do not race.</summary>
-public sealed class DatabaseMigrator(string connectionString, Assembly migrations, ILogger<DatabaseMigrator> logger) : IHostedService
+/// lock so that several instances starting together do not race. It runs in the host's Starting phase, which completes
+/// for every hosted service before any of them starts, and is registered first: the schema exists before anything reads it.</summary>
+public sealed class DatabaseMigrator(string connectionString, Assembly migrations, ILogger<DatabaseMigrator> logger) : IHostedLifecycleService
 {
     private const long AdvisoryLockKey = 0x4172466c656574; // "ArFleet"
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    private bool migrated;
+
+    public Task StartingAsync(CancellationToken cancellationToken) => MigrateAsync(cancellationToken);
+
+    /// <summary>Creates the database if missing and applies what it lacks; once per migrator.</summary>
+    public async Task MigrateAsync(CancellationToken cancellationToken)
     {
+        if (migrated) return;
         await CreateDatabaseIfMissing(cancellationToken);
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
@@ -83,9 +91,14 @@ public sealed class DatabaseMigrator(string connectionString, Assembly migration
         {
             await Execute(connection, $"SELECT pg_advisory_unlock({AdvisoryLockKey})", CancellationToken.None);
         }
+        migrated = true;
     }
 
+    public Task StartAsync(CancellationToken cancellationToken) => MigrateAsync(cancellationToken); // done by then, unless run by hand
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     private async Task CreateDatabaseIfMissing(CancellationToken cancellationToken)
     {

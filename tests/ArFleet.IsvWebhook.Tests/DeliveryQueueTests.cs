@@ -20,7 +20,7 @@ public sealed class DeliveryQueueTests : IAsyncLifetime
     {
         infrastructure = await Infrastructure.StartAsync();
         connectionString = new NpgsqlConnectionStringBuilder(infrastructure.Postgres) { Database = $"arfleet_webhook_queue_{Guid.NewGuid():N}"[..40] }.ConnectionString;
-        await new DatabaseMigrator(connectionString, typeof(DeliveryQueue).Assembly, NullLogger<DatabaseMigrator>.Instance).StartAsync(CancellationToken.None);
+        await new DatabaseMigrator(connectionString, typeof(DeliveryQueue).Assembly, NullLogger<DatabaseMigrator>.Instance).MigrateAsync(CancellationToken.None);
         db = NpgsqlDataSource.Create(connectionString);
         queue = new DeliveryQueue(db);
         store = new EndpointStore(db);

@@ -60,7 +60,7 @@ public sealed class OutboxTestBed : IAsyncDisposable
         var bed = new OutboxTestBed(await Infrastructure.StartAsync(), "outbox_" + Guid.NewGuid().ToString("N")[..12]);
         try
         {
-            await new DatabaseMigrator(bed.ConnectionString, typeof(OutboxTestBed).Assembly, NullLogger<DatabaseMigrator>.Instance).StartAsync(default);
+            await new DatabaseMigrator(bed.ConnectionString, typeof(OutboxTestBed).Assembly, NullLogger<DatabaseMigrator>.Instance).MigrateAsync(default);
             await bed.ManagementAsync(HttpMethod.Put, $"vhosts/{bed.name}", null);
             await bed.ManagementAsync(HttpMethod.Put, $"permissions/{bed.name}/{bed.Credentials().User}", """{"configure":".*","write":".*","read":".*"}""");
             var consumer = bed.CreateBus(cfg => cfg.ReceiveEndpoint("outbox-probes", e =>

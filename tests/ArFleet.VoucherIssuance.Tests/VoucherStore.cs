@@ -33,7 +33,7 @@ public sealed class VoucherStore : IAsyncLifetime
         options.AsyncTimeout = 30_000;
         Redis = await ConnectionMultiplexer.ConnectAsync(options);
         var connectionString = new NpgsqlConnectionStringBuilder(infrastructure.Postgres) { Database = database, MaxPoolSize = 40, Timeout = 60 }.ConnectionString;
-        await new DatabaseMigrator(connectionString, typeof(VoucherIssuer).Assembly, NullLogger<DatabaseMigrator>.Instance).StartAsync(default);
+        await new DatabaseMigrator(connectionString, typeof(VoucherIssuer).Assembly, NullLogger<DatabaseMigrator>.Instance).MigrateAsync(default);
         Postgres = NpgsqlDataSource.Create(connectionString);
     }
 

@@ -17,7 +17,7 @@ public static class StartupMeasurement
         var database = $"recognition_eval_{Guid.NewGuid():N}";
         var connectionString = new NpgsqlConnectionStringBuilder(postgres) { Database = database }.ConnectionString;
         await new DatabaseMigrator(connectionString, typeof(TargetFeatureStore).Assembly, NullLogger<DatabaseMigrator>.Instance)
-            .StartAsync(CancellationToken.None);
+            .MigrateAsync(CancellationToken.None);
         try
         {
             await using (var db = NpgsqlDataSource.Create(connectionString))
@@ -30,7 +30,7 @@ public static class StartupMeasurement
             await using (var db = NpgsqlDataSource.Create(connectionString))
             {
                 using var index = new TargetIndex(Options.Create(options));
-                await new TargetIndexLoader(new TargetFeatureStore(db), index, NullLogger<TargetIndexLoader>.Instance).StartAsync(CancellationToken.None);
+                await new TargetIndexLoader(new TargetFeatureStore(db), index, NullLogger<TargetIndexLoader>.Instance).LoadAsync(CancellationToken.None);
                 if (index.Count != targets.Count) throw new InvalidOperationException($"loaded {index.Count} of {targets.Count} targets");
             }
             return Math.Round(clock.Elapsed.TotalSeconds, 1);

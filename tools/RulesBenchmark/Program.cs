@@ -16,7 +16,7 @@ var server = Environment.GetEnvironmentVariable("ARFLEET_POSTGRES") ?? "Host=127
 var database = $"arfleet_rules_bench_{Guid.NewGuid():N}"[..40];
 var connectionString = new NpgsqlConnectionStringBuilder(server) { Database = database }.ConnectionString;
 
-await new DatabaseMigrator(connectionString, typeof(CampaignStore).Assembly, NullLogger<DatabaseMigrator>.Instance).StartAsync(default);
+await new DatabaseMigrator(connectionString, typeof(CampaignStore).Assembly, NullLogger<DatabaseMigrator>.Instance).MigrateAsync(default);
 await using var db = new NpgsqlDataSourceBuilder(connectionString).Build();
 try
 {

@@ -23,7 +23,7 @@ await using var redis = await ConnectionMultiplexer.ConnectAsync(redisOptions);
 var server = redis.GetServers()[0];
 var database = $"arfleet_voucher_benchmark_{Environment.ProcessId}";
 var postgres = new NpgsqlConnectionStringBuilder(postgresAddress) { Database = database, MaxPoolSize = 64 }.ConnectionString;
-await new DatabaseMigrator(postgres, typeof(VoucherIssuer).Assembly, NullLogger<DatabaseMigrator>.Instance).StartAsync(default);
+await new DatabaseMigrator(postgres, typeof(VoucherIssuer).Assembly, NullLogger<DatabaseMigrator>.Instance).MigrateAsync(default);
 await using var dataSource = NpgsqlDataSource.Create(postgres);
 var gate = new RedisBudgetGate(redis);
 var ledger = new VoucherLedger(dataSource);
