@@ -14,7 +14,7 @@ namespace ArFleet.Testing;
 /// servers, isolated from any other fleet on them by a RabbitMQ vhost, databases and a Redis database of their own.</summary>
 public sealed class Fleet : IAsyncDisposable
 {
-    public static readonly string[] ServiceNames = ["campaign-rules", "ingest", "recognition", "voucher-issuance", "isv-webhook"];
+    public static readonly string[] ServiceNames = [.. Topology.Services.Select(s => s.Name)];
 
     public required Infrastructure Infrastructure { get; init; }
     public required string RunId { get; init; }
@@ -94,15 +94,21 @@ public sealed class Fleet : IAsyncDisposable
                 {
                     ["ASPNETCORE_ENVIRONMENT"] = "Development",
                     ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{ports[name]}",
-                    ["ConnectionStrings__rabbitmq"] = fleet.RabbitMqUrlForVirtualHost(),
-                    ["ConnectionStrings__redis"] = fleet.Redis,
-                    ["ConnectionStrings__postgres"] = fleet.PostgresFor(name),
                     ["Services__campaigns"] = $"http://127.0.0.1:{ports["campaign-rules"]}",
                     ["ARFLEET_ADMIN_KEY"] = adminKey,
                     ["ArFleet__ConsoleTraces"] = "true",
                     ["Webhooks__AllowLoopback"] = "true",
                     ["Logging__LogLevel__Default"] = "Information",
                 };
+                // The connection strings deploy/topology.tsv gives the service, and no others.
+                foreach (var server in Topology.Service(name).Servers)
+                    environment["ConnectionStrings__" + server] = server switch
+                    {
+                        "rabbitmq" => fleet.RabbitMqUrlForVirtualHost(),
+                        "redis" => fleet.Redis,
+                        "postgres" => fleet.PostgresFor(name),
+                        _ => throw new InvalidOperationException($"deploy/topology.tsv names an unknown server '{server}' for {name}"),
+                    };
                 foreach (var (key, value) in settings ?? new Dictionary<string, string>()) environment[key] = value;
                 fleet.environments[name] = environment;
                 fleet.Supervise(ServiceProcess.Start(name, ports[name], environment));
@@ -250,7 +256,7 @@ public sealed class ServiceProcess : IDisposable
 
     public static ServiceProcess Start(string name, int port, IReadOnlyDictionary<string, string> environment)
     {
-        var project = string.Concat(name.Split('-').Select(p => char.ToUpperInvariant(p[0]) + p[1..]));
+        var project = Topology.Service(name).Project;
         // ARFLEET_SERVICES_ROOT runs another checkout's built services (a benchmark's baseline commit, in a git worktree).
         var root = Environment.GetEnvironmentVariable("ARFLEET_SERVICES_ROOT") is { Length: > 0 } other ? other : RepositoryRoot();
         var directory = Path.Combine(root, "services", project);
@@ -282,6 +288,9 @@ public sealed class ServiceProcess : IDisposable
     }
 
     public bool IsRunning => !process.HasExited;
+
+    /// <summary>The service's process id (the dotnet host running its DLL).</summary>
+    public int ProcessId => process.Id;
 
     /// <summary>Completes with the exit code when the process ends.</summary>
     public Task<int> Exited => exited.Task;
