@@ -10,6 +10,7 @@ public static class IngestRegistration
         builder.Services.AddSingleton<ImageClaimCheck>().AddSingleton<ScanStore>().AddSingleton<ScanWaiters>().AddSingleton<ScanRateLimiter>();
         builder.Services.Configure<ScanRateOptions>(builder.Configuration.GetSection("Scans:RateLimits"));
         builder.Services.Configure<ScanDeliveryOptions>(builder.Configuration.GetSection("Scans:Delivery"));
+        builder.Services.AddSingleton<ScanSubmissionMarks>().AddHostedService(sp => sp.GetRequiredService<ScanSubmissionMarks>());
         builder.Services.AddHostedService<ScanSubmissionRelay>().AddHostedService<ScanDeadlineSweeper>();
         return builder;
     }

@@ -25,7 +25,7 @@ public static class ScanEndpoints
 
         scans.MapPost("", async (HttpRequest request, [FromQuery] int? wait, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
             ScanStore store, ImageClaimCheck claimCheck, ScanWaiters waiters, ScanRateLimiter rateLimiter, IBusControl bus,
-            IOptions<ScanDeliveryOptions> delivery, CancellationToken ct) =>
+            ScanSubmissionMarks submissions, IOptions<ScanDeliveryOptions> delivery, CancellationToken ct) =>
         {
             if (WaitProblem(wait) is { } waitProblem) return waitProblem;
             if (idempotencyKey is { Length: 0 or > 200 }) return Problems.BadRequest("Invalid Idempotency-Key", "Use 1 to 200 characters.");
@@ -57,16 +57,19 @@ public static class ScanEndpoints
             // Accepted once both the frame (Redis) and the scan (PostgreSQL) are stored; a dependency that is down answers
             // 503 (DependencyUnavailableHandler). The broker is not needed to accept: the relay sends what it did not confirm.
             var scanId = Guid.CreateVersion7();
-            var createdAt = DateTimeOffset.UtcNow;
+            var now = DateTimeOffset.UtcNow;
+            var createdAt = now.AddTicks(-(now.Ticks % 10)); // whole microseconds, as PostgreSQL keeps it
+            var traceId = Activity.Current?.TraceId.ToString();
             var imageKey = await claimCheck.PutAsync(scanId, image!);
             var scanRequest = new ScanRequest(tenantId, idempotencyKey, userId, deviceId, location, imageKey);
-            if (await store.AddAsync(scanId, scanRequest, Activity.Current?.TraceId.ToString(), createdAt, ct) is { } claimedBefore)
+            if (await store.AddAsync(scanId, scanRequest, traceId, createdAt, ct) is { } claimedBefore)
             {
                 await claimCheck.RemoveAsync(imageKey);
                 return await Answer(claimedBefore, tenantId, wait, store, waiters, ct);
             }
-            await SubmitAsync(scanId, scanRequest, createdAt, store, bus, delivery.Value.PublishTimeout);
-            return await Answer(scanId, tenantId, wait, store, waiters, ct);
+            await SubmitAsync(scanId, scanRequest, createdAt, submissions, bus, delivery.Value.PublishTimeout);
+            var stored = new ScanRecord(scanId, tenantId, ScanStatus.Processing, null, null, null, null, traceId, createdAt, null);
+            return await Answer(scanId, tenantId, wait, store, waiters, ct, stored);
         }).DisableAntiforgery();
 
         scans.MapGet("/{scanId:guid}", async (Guid scanId, [FromQuery] int? wait, HttpContext http, ScanStore store, ScanWaiters waiters, CancellationToken ct) =>
@@ -75,7 +78,8 @@ public static class ScanEndpoints
 
     /// <summary>Publishes ScanSubmitted and records the broker's confirmation. While the broker is away or slow the scan
     /// stays unconfirmed and ScanSubmissionRelay sends it later: the request is not held up, nor refused.</summary>
-    private static async Task SubmitAsync(Guid scanId, ScanRequest request, DateTimeOffset createdAt, ScanStore store, IBusControl bus, TimeSpan timeout)
+    private static async Task SubmitAsync(
+        Guid scanId, ScanRequest request, DateTimeOffset createdAt, ScanSubmissionMarks submissions, IBusControl bus, TimeSpan timeout)
     {
         if (bus.CheckHealth().Status == BusHealthStatus.Unhealthy) return;
         using var publishTimeout = new CancellationTokenSource(timeout);
@@ -87,30 +91,29 @@ public static class ScanEndpoints
         {
             return;
         }
-        // The scan is accepted and on its way: if the database misses this one write, the relay sends the scan once more
-        // later, which every consumer shrugs off.
-        try { await store.MarkSubmittedAsync([scanId], CancellationToken.None); }
-        catch (Exception e) when (TransientFaults.IsTransient(e)) { }
+        submissions.Add(scanId);
     }
 
-    /// <summary>200 with the result once resolved (waiting up to <paramref name="wait"/> seconds for it), else 202.</summary>
-    private static async Task<IResult> Answer(Guid scanId, Guid tenantId, int? wait, ScanStore store, ScanWaiters waiters, CancellationToken ct)
+    /// <summary>200 with the result once resolved (waiting up to <paramref name="wait"/> seconds for it), else 202.
+    /// <paramref name="known"/> is the scan as just stored, which needs no first read.</summary>
+    private static async Task<IResult> Answer(
+        Guid scanId, Guid tenantId, int? wait, ScanStore store, ScanWaiters waiters, CancellationToken ct, ScanRecord? known = null)
     {
-        var scan = await store.GetAsync(scanId, ct);
+        var scan = known ?? await store.GetAsync(scanId, ct);
         if (scan is null || scan.AppTenantId != tenantId) return Problems.NotFound("Scan");
         if (scan.Status == ScanStatus.Processing && wait > 0)
         {
             var deadline = DateTimeOffset.UtcNow.AddSeconds(wait.Value);
             using var waiter = await waiters.RegisterAsync(scanId);
-            while (scan.Status == ScanStatus.Processing && DateTimeOffset.UtcNow < deadline)
+            while (true)
             {
+                // Read after registering, so a result announced before that is not missed.
                 scan = await store.GetAsync(scanId, ct) ?? scan;
-                if (scan.Status != ScanStatus.Processing) break;
                 var left = deadline - DateTimeOffset.UtcNow;
+                if (scan.Status != ScanStatus.Processing || left <= TimeSpan.Zero) break;
                 // Woken by the announcement, or re-read at least every second in case it was missed.
                 await waiter.WaitAsync(left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1), ct);
             }
-            scan = await store.GetAsync(scanId, ct) ?? scan;
         }
         var view = new ScanView(scan.ScanId, scan.Status, scan.Outcome, scan.Target, scan.Reward, scan.Action, scan.CampaignId, scan.Detail,
             scan.TraceId, scan.CreatedAt, scan.ResolvedAt);

@@ -48,11 +48,22 @@ public sealed class ScanStore(NpgsqlDataSource db)
         return await command.ExecuteScalarAsync(cancellationToken) as Guid?;
     }
 
-    /// <summary>The broker confirmed these scans' ScanSubmitted: the relay leaves them alone.</summary>
+    /// <summary>The broker confirmed these scans' ScanSubmitted: the relay leaves them alone. Outside a caller's
+    /// transaction the commit does not wait for its WAL flush: a crash may forget it, which only makes the relay send
+    /// those scans again.</summary>
     public async Task MarkSubmittedAsync(IReadOnlyList<Guid> scanIds, CancellationToken cancellationToken, NpgsqlTransaction? transaction = null)
     {
-        const string sql = "UPDATE scans SET submitted = true WHERE id = ANY($1)";
-        await using var command = transaction is null ? db.CreateCommand(sql) : new NpgsqlCommand(sql, transaction.Connection, transaction);
+        if (transaction is null)
+        {
+            await using var connection = await db.OpenConnectionAsync(cancellationToken);
+            await using var own = await connection.BeginTransactionAsync(cancellationToken);
+            await using (var relaxed = new NpgsqlCommand("SET LOCAL synchronous_commit TO off", connection, own))
+                await relaxed.ExecuteNonQueryAsync(cancellationToken);
+            await MarkSubmittedAsync(scanIds, cancellationToken, own);
+            await own.CommitAsync(cancellationToken);
+            return;
+        }
+        await using var command = new NpgsqlCommand("UPDATE scans SET submitted = true WHERE id = ANY($1)", transaction.Connection, transaction);
         command.Parameters.AddWithValue(scanIds.ToArray());
         await command.ExecuteNonQueryAsync(cancellationToken);
     }

@@ -1,0 +1,38 @@
+using System.Threading.Channels;
+using ArFleet.ServiceDefaults;
+
+namespace ArFleet.Ingest;
+
+/// <summary>Records, in batches, that the broker confirmed scans' ScanSubmitted, off the request path: one UPDATE for
+/// all the scans confirmed meanwhile instead of one per request. A mark that is lost (the instance dies first, the
+/// database is away) only makes ScanSubmissionRelay send that scan once more, which every consumer shrugs off; so
+/// the batch commits without waiting for its WAL flush.</summary>
+public sealed class ScanSubmissionMarks(ScanStore store, ILogger<ScanSubmissionMarks> logger) : BackgroundService
+{
+    private const int MaxBatch = 1000;
+    private readonly Channel<Guid> confirmed = Channel.CreateUnbounded<Guid>(new UnboundedChannelOptions { SingleReader = true });
+
+    public void Add(Guid scanId) => confirmed.Writer.TryWrite(scanId);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (await confirmed.Reader.WaitToReadAsync(stoppingToken)) await FlushAsync(CancellationToken.None);
+        }
+        catch (OperationCanceledException) { }
+        await FlushAsync(CancellationToken.None); // what was confirmed before the stop
+    }
+
+    private async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        var batch = new List<Guid>();
+        while (batch.Count < MaxBatch && confirmed.Reader.TryRead(out var scanId)) batch.Add(scanId);
+        if (batch.Count == 0) return;
+        try { await store.MarkSubmittedAsync(batch, cancellationToken); }
+        catch (Exception e) when (TransientFaults.IsTransient(e))
+        {
+            logger.LogWarning("Recording {Count} confirmed submissions failed; the relay sends those scans again: {Error}", batch.Count, e.Message);
+        }
+    }
+}
