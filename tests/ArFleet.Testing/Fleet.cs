@@ -10,11 +10,11 @@ using Npgsql;
 
 namespace ArFleet.Testing;
 
-/// <summary>The five services as real processes (the built service DLLs) on free ports, against the real
+/// <summary>The five services and the web console as real processes (the built service DLLs) on free ports, against the real
 /// servers, isolated from any other fleet on them by a RabbitMQ vhost, databases and a Redis database of their own.</summary>
 public sealed class Fleet : IAsyncDisposable
 {
-    public static readonly string[] ServiceNames = ["campaign-rules", "ingest", "recognition", "voucher-issuance", "isv-webhook"];
+    public static readonly string[] ServiceNames = ["campaign-rules", "ingest", "recognition", "voucher-issuance", "isv-webhook", "console"];
 
     public required Infrastructure Infrastructure { get; init; }
     public required string RunId { get; init; }
@@ -24,6 +24,7 @@ public sealed class Fleet : IAsyncDisposable
     public Uri Campaigns => Services["campaign-rules"].BaseAddress;
     public Uri Vouchers => Services["voucher-issuance"].BaseAddress;
     public Uri Webhooks => Services["isv-webhook"].BaseAddress;
+    public Uri WebConsole => Services["console"].BaseAddress;
     public string VirtualHost => RunId;
     public string Redis => Infrastructure.Redis + ",defaultDatabase=1";
 
@@ -98,6 +99,10 @@ public sealed class Fleet : IAsyncDisposable
                     ["ConnectionStrings__redis"] = fleet.Redis,
                     ["ConnectionStrings__postgres"] = fleet.PostgresFor(name),
                     ["Services__campaigns"] = $"http://127.0.0.1:{ports["campaign-rules"]}",
+                    // The console's proxy reaches the public APIs through these.
+                    ["Services__ingest"] = $"http://127.0.0.1:{ports["ingest"]}",
+                    ["Services__vouchers"] = $"http://127.0.0.1:{ports["voucher-issuance"]}",
+                    ["Services__webhooks"] = $"http://127.0.0.1:{ports["isv-webhook"]}",
                     ["ARFLEET_ADMIN_KEY"] = adminKey,
                     ["ArFleet__ConsoleTraces"] = "true",
                     ["Webhooks__AllowLoopback"] = "true",
