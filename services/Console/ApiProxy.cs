@@ -35,20 +35,4 @@ public static class ApiProxy
         builder.Services.AddReverseProxy().LoadFromMemory(routes, clusters);
         return builder;
     }
-
-    /// <summary>Keys are typed into these pages: no framing by other sites, no inline scripts from elsewhere.</summary>
-    public static WebApplication UseSecurityHeaders(this WebApplication app)
-    {
-        app.Use(async (context, next) =>
-        {
-            var headers = context.Response.Headers;
-            headers["X-Content-Type-Options"] = "nosniff";
-            headers["X-Frame-Options"] = "DENY";
-            headers["Referrer-Policy"] = "no-referrer";
-            headers["Content-Security-Policy"] =
-                "default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; style-src 'self'; script-src 'self'; frame-ancestors 'none'";
-            await next();
-        });
-        return app;
-    }
 }

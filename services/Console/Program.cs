@@ -7,8 +7,6 @@ builder.AddApiProxy();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
-app.UseSecurityHeaders();
-app.UseDefaultFiles();
-app.UseStaticFiles();
+app.UseConsolePages();
 app.MapReverseProxy();
 app.Run();

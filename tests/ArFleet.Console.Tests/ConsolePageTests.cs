@@ -123,7 +123,7 @@ public sealed class ConsolePageTests(ConsoleFixture fixture) : IDisposable
         var (targetId, image) = await Client.CreateActiveTargetAsync(brand.ApiKey, seed: 73);
         await Client.CreateCampaignAsync(brand.ApiKey, ArFleetClient.VoucherCampaign(targetId));
         using (var scan = await Client.SubmitScanAsync(app.ApiKey, TestImages.CameraScan(image, seed: 730).Jpeg, "bob", "phone-b"))
-            Assert.Equal(HttpStatusCode.OK, scan.StatusCode);
+            Assert.True(scan.StatusCode is HttpStatusCode.OK or HttpStatusCode.Accepted, $"the scan answered {scan.StatusCode}"); // 202 on a busy machine
 
         Browser.Until(d =>
         {
@@ -143,8 +143,8 @@ public sealed class ConsolePageTests(ConsoleFixture fixture) : IDisposable
         Browser.Until(d =>
         {
             d.FindElement(By.XPath("//section[contains(@class,'endpoint')]//button[.='Refresh deliveries']")).Click();
-            return d.FindElements(By.CssSelector("tr[data-status=delivered]")).FirstOrDefault();
-        }, "the replayed delivery delivered");
+            return d.FindElements(By.CssSelector("tr[data-status=succeeded]")).FirstOrDefault();
+        }, "the replayed delivery succeeded");
         Browser.Screenshot("08-isv-portal-replayed");
 
         var delivered = (await receiver.WaitForAsync(r => r.Count >= 9, TimeSpan.FromSeconds(10))).Last();

@@ -5,7 +5,8 @@ import { h, problemBox, status, toast, when } from '../ui.js';
 export async function render(main) {
   const brand = session().tenant.kind === 'brand';
   const list = h('div', { class: 'table-wrap' });
-  main.append(h('h1', {}, 'Campaigns'), brand ? h('a', { class: 'button primary', href: '#/campaigns/new', id: 'new-campaign' }, 'New campaign') : null, list);
+  main.append(...[h('h1', {}, 'Campaigns'), brand && h('a', { class: 'button primary', href: '#/campaigns/new', id: 'new-campaign' }, 'New campaign'), list]
+    .filter(Boolean));
 
   async function refresh() {
     try {

@@ -15,8 +15,8 @@ export async function render(main, [campaignId]) {
   const updated = h('p', { class: 'muted', id: 'updated' });
   const error = h('div');
   const edit = session().tenant.kind === 'brand' ? h('a', { class: 'button', href: `#/campaigns/${campaignId}/edit` }, 'Edit') : null;
-  main.append(title, meta, edit, h('a', { class: 'button', href: '#/campaigns' }, 'All campaigns'), counters,
-    h('h2', {}, 'Scans per minute (last 30 minutes)'), chart, updated, error);
+  main.append(...[title, meta, edit, h('a', { class: 'button', href: '#/campaigns' }, 'All campaigns'), counters,
+    h('h2', {}, 'Scans per minute (last 30 minutes)'), chart, updated, error].filter(Boolean));
 
   async function refresh() {
     try {

@@ -72,17 +72,22 @@ export function render(main, [query]) {
     g.drawImage(image, 0, 0);
     const corners = scan.target?.corners;
     if (corners?.length === 4) {
-      g.lineWidth = Math.max(3, image.width / 150);
-      g.strokeStyle = '#00e676';
-      g.beginPath();
-      corners.forEach(([x, y], i) => (i === 0 ? g.moveTo(x, y) : g.lineTo(x, y)));
-      g.closePath();
-      g.stroke();
+      // A dark band under a bright one: visible on any poster.
+      const width = Math.max(4, image.width / 90);
+      for (const [colour, scale] of [['#000', 1.8], ['#ffeb3b', 1]]) {
+        g.lineWidth = width * scale;
+        g.strokeStyle = colour;
+        g.lineJoin = 'round';
+        g.beginPath();
+        corners.forEach(([x, y], i) => (i === 0 ? g.moveTo(x, y) : g.lineTo(x, y)));
+        g.closePath();
+        g.stroke();
+      }
     }
     canvas.hidden = false;
     canvas.dataset.corners = JSON.stringify(corners ?? []);
     const outcome = scan.outcome ?? scan.status;
-    result.replaceChildren(
+    result.replaceChildren(...[
       h('p', { class: `outcome outcome-${outcome}`, id: 'scan-outcome', 'data-outcome': outcome }, outcome),
       scan.detail ? h('p', { class: 'muted' }, scan.detail) : null,
       scan.target ? h('p', { class: 'muted' }, `Target ${scan.target.targetId}, confidence ${Math.round(scan.target.confidence * 100)} %`) : null,
@@ -90,7 +95,7 @@ export function render(main, [query]) {
         h('div', {}, 'Your voucher'), h('code', { id: 'voucher-code' }, scan.reward.voucherCode),
         h('div', {}, `${(scan.reward.valueCents / 100).toFixed(2)} ${scan.reward.currency}`,
           scan.reward.expiresAt ? `, valid until ${new Date(scan.reward.expiresAt).toLocaleDateString()}` : '')) : null,
-      action(scan.action));
+      action(scan.action)].filter(Boolean));
     result.querySelector('#scan-outcome').scrollIntoView({ block: 'start' });
   }
 
