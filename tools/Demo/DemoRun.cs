@@ -18,7 +18,7 @@ namespace ArFleet.Demo;
 public static class DemoRun
 {
     private static readonly Stopwatch Clock = Stopwatch.StartNew();
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private static void Say(string text) => System.Console.WriteLine($"[{Clock.Elapsed.TotalSeconds,5:0.0} s] {text}");
 
@@ -33,6 +33,8 @@ public static class DemoRun
         var admin = (string)endpoints["adminKey"]!;
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         var suffix = DateTime.UtcNow.ToString("HHmmss");
+        var stateFile = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(endpointsFile))!, "demo.json");
+        await RetirePreviousRunAsync(http, campaigns, stateFile);
 
         var brand = await SendAsync(http, HttpMethod.Post, campaigns, "/v1/tenants", admin, new { name = $"Demo Tea {suffix}", kind = "brand" });
         var app = await SendAsync(http, HttpMethod.Post, campaigns, "/v1/tenants", admin, new { name = $"Demo Scan App {suffix}", kind = "app" });
@@ -71,6 +73,8 @@ public static class DemoRun
             action = new { type = "h5", url = "https://tea.example/spring" },
         });
         var campaignId = (string)campaign["campaignId"]!;
+        await File.WriteAllTextAsync(stateFile, new JsonObject { ["brandKey"] = brandKey, ["campaignId"] = campaignId, ["targetId"] = targetId }.ToJsonString());
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(stateFile, UnixFileMode.UserRead | UnixFileMode.UserWrite); // a brand key
         Say($"campaign {campaignId}: 1,000 vouchers of 5 CNY, one per user, opening https://tea.example/spring");
 
         using var scanForm = new MultipartFormDataContent
@@ -79,6 +83,9 @@ public static class DemoRun
             { new StringContent("alice"), "userId" }, { new StringContent("alice-phone"), "deviceId" },
         };
         var scan = await SendAsync(http, HttpMethod.Post, ingest, "/v1/scans?wait=10", appKey, scanForm, ("Idempotency-Key", $"demo-{suffix}"));
+        // Still processing after the 10 s wait (a busy machine): wait on it again, as an app would.
+        for (var i = 0; (string?)scan["status"] == "processing" && i < 5; i++)
+            scan = await SendAsync(http, HttpMethod.Get, ingest, $"/v1/scans/{scan["scanId"]}?wait=10", appKey);
         Say($"scan of {assets}/photo-of-poster.jpg by alice: {scan["status"]}, outcome {scan["outcome"]}");
         System.Console.WriteLine(scan.ToJsonString(Indented));
         if ((string?)scan["outcome"] != "rewarded") return Fail("the scan was not rewarded");
@@ -100,6 +107,26 @@ public static class DemoRun
             Done in {Clock.Elapsed.TotalSeconds:0.0} s.
             """);
         return 0;
+    }
+
+    /// <summary>The same poster registered again would be matched by the previous run's target, which came first: the
+    /// previous run's campaign is ended and its target deleted (its brand's key is kept beside endpoints.json).</summary>
+    private static async Task RetirePreviousRunAsync(HttpClient http, Uri campaigns, string stateFile)
+    {
+        if (!File.Exists(stateFile)) return;
+        var previous = JsonNode.Parse(await File.ReadAllTextAsync(stateFile))!;
+        var key = (string)previous["brandKey"]!;
+        foreach (var (method, path) in new[] { (HttpMethod.Post, $"/v1/campaigns/{previous["campaignId"]}/end"), (HttpMethod.Delete, $"/v1/targets/{previous["targetId"]}") })
+        {
+            using var request = new HttpRequestMessage(method, new Uri(campaigns, path));
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+            using var response = await http.SendAsync(request);
+            // Gone already (404), ended already (409) or a fleet with fresh data (401): nothing left to retire.
+            if (!response.IsSuccessStatusCode && response.StatusCode is not (HttpStatusCode.NotFound or HttpStatusCode.Conflict or HttpStatusCode.Unauthorized))
+                throw new HttpRequestException($"{method} {path} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
+        File.Delete(stateFile);
+        Say("the previous demo's campaign ended and its target deleted (the same poster would match it first)");
     }
 
     private static int Fail(string why)
