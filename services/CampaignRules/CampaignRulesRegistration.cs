@@ -6,7 +6,8 @@ public static class CampaignRulesRegistration
 {
     public static IHostApplicationBuilder AddCampaignRules(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<TargetStore>().AddSingleton<CampaignStore>().AddSingleton<CampaignCache>();
+        builder.Services.AddSingleton<TargetStore>().AddSingleton<CampaignStore>().AddSingleton<CampaignCache>()
+            .AddSingleton<CampaignStatsStore>();
         builder.Services.AddHostedService<CampaignCacheLoader>();
         return builder;
     }
@@ -16,6 +17,7 @@ public static class CampaignRulesRegistration
         x.AddConsumer<ScanRecognizedConsumer>();
         x.AddConsumer<ScanUnrecognizedConsumer>();
         x.AddConsumer<RewardIssuedConsumer>();
+        x.AddConsumer<ScanResolvedConsumer>();
         x.AddConsumer<TargetIndexedConsumer>();
         x.AddConsumer<TargetRejectedConsumer>();
         // Every instance keeps its own rule cache, so each needs every CampaignChanged: a temporary queue per instance.

@@ -15,4 +15,5 @@ app.MapDefaultEndpoints();
 app.MapTenantEndpoints();
 app.MapTargetEndpoints();
 app.MapCampaignEndpoints();
+app.MapCampaignStatsEndpoints();
 app.Run();

@@ -10,7 +10,7 @@ using Npgsql;
 
 namespace ArFleet.Testing;
 
-/// <summary>The five services as real processes (the built service DLLs) on free ports, against the real
+/// <summary>The five services and the web console as real processes (the built service DLLs) on free ports, against the real
 /// servers, isolated from any other fleet on them by a RabbitMQ vhost, databases and a Redis database of their own.</summary>
 public sealed class Fleet : IAsyncDisposable
 {
@@ -24,6 +24,7 @@ public sealed class Fleet : IAsyncDisposable
     public Uri Campaigns => Services["campaign-rules"].BaseAddress;
     public Uri Vouchers => Services["voucher-issuance"].BaseAddress;
     public Uri Webhooks => Services["isv-webhook"].BaseAddress;
+    public Uri WebConsole => Services["console"].BaseAddress;
     public string VirtualHost => RunId;
     public string Redis => Infrastructure.Redis + ",defaultDatabase=1";
 
@@ -94,13 +95,14 @@ public sealed class Fleet : IAsyncDisposable
                 {
                     ["ASPNETCORE_ENVIRONMENT"] = "Development",
                     ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{ports[name]}",
-                    ["Services__campaigns"] = $"http://127.0.0.1:{ports["campaign-rules"]}",
                     ["ARFLEET_ADMIN_KEY"] = adminKey,
                     ["ArFleet__ConsoleTraces"] = "true",
                     ["Webhooks__AllowLoopback"] = "true",
                     ["Logging__LogLevel__Default"] = "Information",
                 };
-                // The connection strings deploy/topology.tsv gives the service, and no others.
+                // Where every service answers (Services__campaigns for key checks, the others for the console's proxy), and the
+                // connection strings deploy/topology.tsv gives the service, and no others.
+                foreach (var other in Topology.Services) environment["Services__" + other.Endpoint] = $"http://127.0.0.1:{ports[other.Name]}";
                 foreach (var server in Topology.Service(name).Servers)
                     environment["ConnectionStrings__" + server] = server switch
                     {

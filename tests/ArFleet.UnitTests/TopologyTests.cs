@@ -43,7 +43,7 @@ public class TopologyTests
             Assert.Contains(ports, p => p == $"{service.Port}:8080" || p.EndsWith($":{service.Port}:8080", StringComparison.Ordinal));
             var environment = Mapping(entry, "environment");
             AssertConnectionStrings(service, Keys(environment), key => Scalar(environment, key));
-            Assert.Subset(Keys(Mapping(entry, "depends_on")).ToHashSet(), service.Servers.ToHashSet());
+            if (service.Servers.Count > 0) Assert.Subset(Keys(Mapping(entry, "depends_on")).ToHashSet(), service.Servers.ToHashSet());
         }
     }
 

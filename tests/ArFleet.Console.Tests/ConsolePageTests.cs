@@ -1,0 +1,198 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using ArFleet.Testing;
+using ArFleet.Webhooks.Receiver;
+using OpenQA.Selenium;
+
+namespace ArFleet.ConsoleTests;
+
+/// <summary>The console's pages in headless Chromium against a real fleet: what a brand, a consumer and an ISV do there.</summary>
+[Collection(ConsoleCollection.Name)]
+public sealed class ConsolePageTests(ConsoleFixture fixture) : IDisposable
+{
+    private Fleet Fleet => fixture.Fleet;
+    private ArFleetClient Client => fixture.Client;
+    private Browser Browser => fixture.Browser;
+    private IWebDriver Driver => fixture.Browser.Driver;
+    private readonly List<string> files = [];
+
+    [Fact]
+    public async Task A_brand_signs_in_with_the_keyboard_uploads_a_target_sees_its_grade_and_creates_a_campaign_after_a_field_error()
+    {
+        var brand = await Client.CreateTenantAsync("Console Tea", "brand");
+        SignIn(brand.ApiKey, "01-sign-in");
+        Browser.Find("#dropzone");
+
+        Browser.Find("#target-files").SendKeys(TempFile("spring-poster.png", TestImages.Target(seed: 71)));
+        var grade = Browser.Until(d => d.FindElements(By.CssSelector("#targets tr[data-target-id] .stars")).FirstOrDefault(), "the target's grade");
+        Assert.InRange(int.Parse(grade.GetAttribute("data-grade")!), 1, 5);
+        Assert.Equal("active", Browser.Find("#targets tr[data-target-id] .status").Text);
+        Assert.Matches(@"^grade \d of 5$", grade.GetAttribute("aria-label"));
+        Browser.Screenshot("02-targets");
+
+        Browser.Open(Fleet.WebConsole, "#/campaigns/new");
+        var name = Browser.Find("#f-name");
+        name.SendKeys("Spring festival");
+        var budget = Browser.Find("#f-budget");
+        budget.Clear();
+        budget.SendKeys("0");
+        Browser.Find("#save-campaign").Click();
+        // The API's validation, shown on the field it names.
+        var error = Browser.Until(d => d.FindElements(By.Id("f-budget-error")).FirstOrDefault(e => e.Displayed), "the budget's error");
+        Assert.Contains("reward.budget", error.Text);
+        Assert.Equal("true", budget.GetAttribute("aria-invalid"));
+        Browser.Screenshot("03-campaign-form-error");
+
+        budget.Clear();
+        budget.SendKeys("50");
+        Browser.Find("#save-campaign").Click();
+        Browser.Until(d => d.Url.Contains("#/campaigns/") && !d.Url.EndsWith("/new", StringComparison.Ordinal), "the new campaign's dashboard");
+        Assert.Equal("Spring festival", Browser.Until(d => d.FindElement(By.TagName("h1")).Text is "Spring festival" ? "Spring festival" : null, "the campaign's name"));
+        Assert.Equal("50", Browser.Find("#counter-remaining .value").Text);
+
+        var campaigns = await Client.GetJsonAsync(Fleet.Campaigns, "/v1/campaigns", brand.ApiKey);
+        Assert.Equal("Spring festival", (string?)campaigns["items"]![0]!["name"]);
+        Browser.Open(Fleet.WebConsole, "#/campaigns");
+        Browser.Find("#campaigns");
+        Browser.Screenshot("04-campaigns");
+    }
+
+    [Fact]
+    public async Task A_scan_sent_through_the_scanner_pages_file_input_shows_rewarded_and_the_voucher_and_the_dashboard_counts_it()
+    {
+        var brand = await Client.CreateTenantAsync("Scanner Tea", "brand");
+        var app = await Client.CreateTenantAsync("Scanner App", "app");
+        var (targetId, image) = await Client.CreateActiveTargetAsync(brand.ApiKey, seed: 72);
+        var campaignId = await Client.CreateCampaignAsync(brand.ApiKey, ArFleetClient.VoucherCampaign(targetId, budget: 10));
+
+        SignIn(brand.ApiKey, null);
+        Browser.Open(Fleet.WebConsole, $"#/campaigns/{campaignId}");
+        Assert.Equal("0", Browser.Find("#counter-rewarded .value").Text);
+        var dashboard = Driver.CurrentWindowHandle;
+
+        // The consumer, in another tab (its own session) at a phone's width.
+        Driver.SwitchTo().NewWindow(WindowType.Tab);
+        Browser.PhoneWidth();
+        Browser.Open(Fleet.WebConsole, $"#/scan?key={app.ApiKey}&user=alice");
+        var scan = TestImages.CameraScan(image, seed: 720);
+        Browser.Find("#scan-file").SendKeys(TempFile("photo.jpg", scan.Jpeg));
+        var outcome = Browser.Until(d => d.FindElements(By.CssSelector("#scan-outcome:not([data-outcome=processing])")).FirstOrDefault(), "the scan's outcome");
+        Assert.Equal("rewarded", outcome.GetAttribute("data-outcome"));
+        var code = Browser.Find("#voucher-code").Text;
+        Assert.Matches("^[A-Z0-9-]{6,}$", code);
+        Assert.Contains("5.00 CNY", Browser.Find("#voucher").Text);
+        Assert.Equal("https://brand.example/landing", Browser.Find("#follow-action").GetAttribute("href"));
+        var corners = JsonNode.Parse(Browser.Find("#scan-frame").GetAttribute("data-corners")!)!.AsArray();
+        Assert.Equal(4, corners.Count);
+        Assert.InRange((double)corners[0]![0]!, scan.Corners[0].X - 15, scan.Corners[0].X + 15);
+        Browser.Screenshot("05-scanner-phone");
+        Browser.DesktopWidth();
+        Driver.Close();
+
+        // The dashboard, left open, counts it by itself.
+        Driver.SwitchTo().Window(dashboard);
+        Browser.Until(d => d.FindElement(By.CssSelector("#counter-rewarded .value")).Text == "1", "the rewarded counter to reach 1");
+        Assert.Equal("9", Browser.Find("#counter-remaining .value").Text);
+        Assert.Equal("1", Browser.Find("#counter-recognised .value").Text);
+        Browser.Screenshot("06-dashboard");
+
+        var voucher = await Client.GetJsonAsync(Fleet.Vouchers, $"/v1/vouchers/{code}", brand.ApiKey);
+        Assert.Equal(campaignId.ToString(), (string?)voucher["campaignId"]);
+    }
+
+    [Fact]
+    public async Task The_isv_portal_lists_a_failed_delivery_with_its_attempts_and_replays_it_to_the_endpoint()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var failing = true;
+        receiver.Respond = _ => Task.FromResult(failing ? 500 : 204);
+        var brand = await Client.CreateTenantAsync("Portal Tea", "brand");
+        var isv = await Client.CreateTenantAsync("Portal ISV", "isv");
+        var app = await Client.CreateTenantAsync("Portal App", "app");
+        using (var grant = await Client.SendAsync(HttpMethod.Post, Fleet.Campaigns, "/v1/isv-grants", brand.ApiKey, JsonContent.Create(new { isvTenantId = isv.TenantId })))
+            await ArFleetClient.EnsureStatus(grant, HttpStatusCode.Created);
+
+        SignIn(isv.ApiKey, null);
+        Browser.Find("#f-endpoint-url").SendKeys(receiver.Url);
+        Driver.FindElement(By.CssSelector("input[name=eventTypes][value='scan.resolved']")).Click(); // voucher.issued only
+        Browser.Find("#add-endpoint").Click();
+        var secret = Browser.Find("code.secret").Text;
+        Assert.StartsWith("whsec_", secret);
+
+        var (targetId, image) = await Client.CreateActiveTargetAsync(brand.ApiKey, seed: 73);
+        await Client.CreateCampaignAsync(brand.ApiKey, ArFleetClient.VoucherCampaign(targetId));
+        using (var scan = await Client.SubmitScanAsync(app.ApiKey, TestImages.CameraScan(image, seed: 730).Jpeg, "bob", "phone-b"))
+            Assert.True(scan.StatusCode is HttpStatusCode.OK or HttpStatusCode.Accepted, $"the scan answered {scan.StatusCode}"); // 202 on a busy machine
+
+        Browser.Until(d =>
+        {
+            d.FindElement(By.XPath("//section[contains(@class,'endpoint')]//button[.='Refresh deliveries']")).Click();
+            return d.FindElements(By.CssSelector("tr[data-status=failed]")).FirstOrDefault();
+        }, "a failed delivery");
+        var row = Browser.Find("tr[data-status=failed]");
+        Assert.Contains("voucher.issued", row.Text);
+        Assert.Equal("8", row.FindElements(By.TagName("td"))[2].Text); // the first attempt and seven retries
+        row.FindElement(By.TagName("summary")).Click();
+        Assert.Contains("500", row.FindElement(By.TagName("ol")).Text);
+        Browser.Screenshot("07-isv-portal-failed");
+
+        failing = false;
+        Driver.FindElement(By.XPath("//section[contains(@class,'endpoint')]//button[.='Replay']")).Click();
+        Assert.Equal("Replayed 1 failed deliveries.", Browser.Find("[id^=replayed-]").Text);
+        Browser.Until(d =>
+        {
+            d.FindElement(By.XPath("//section[contains(@class,'endpoint')]//button[.='Refresh deliveries']")).Click();
+            return d.FindElements(By.CssSelector("tr[data-status=succeeded]")).FirstOrDefault();
+        }, "the replayed delivery succeeded");
+        Browser.Screenshot("08-isv-portal-replayed");
+
+        var delivered = (await receiver.WaitForAsync(r => r.Count >= 9, TimeSpan.FromSeconds(10))).Last();
+        new WebhookVerifier(secret).Verify(delivered.Id, delivered.Timestamp, delivered.Signature, delivered.Body);
+        Assert.Equal("voucher.issued", (string?)JsonNode.Parse(delivered.Body)!["type"]);
+    }
+
+    [Fact]
+    public async Task The_console_proxies_only_the_public_v1_routes_and_passes_the_callers_key_through()
+    {
+        using var http = new HttpClient { BaseAddress = Fleet.WebConsole };
+        using (var anonymous = await http.GetAsync("/api/campaigns/v1/targets"))
+            Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        using (var health = await http.GetAsync("/api/campaigns/health/ready"))
+            Assert.Equal(HttpStatusCode.NotFound, health.StatusCode);
+        var brand = await Client.CreateTenantAsync("Proxy Tea", "brand");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/campaigns/v1/tenants/me");
+        request.Headers.Authorization = new("Bearer", brand.ApiKey);
+        using var me = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, me.StatusCode);
+        Assert.Equal("Proxy Tea", (string?)(await me.Content.ReadFromJsonAsync<JsonObject>())!["name"]);
+        using var page = await http.GetAsync("/");
+        Assert.Equal("DENY", page.Headers.GetValues("X-Frame-Options").Single());
+        Assert.Contains("<main id=\"main\"", await page.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>Signs in as a user would, with the keyboard only: the key field has the focus, Enter submits.</summary>
+    private void SignIn(string key, string? screenshot)
+    {
+        Driver.Navigate().GoToUrl(new Uri(Fleet.WebConsole, "/#/"));
+        Browser.Driver.ExecuteScript("sessionStorage.clear()");
+        Driver.Navigate().Refresh();
+        var field = Browser.Until(d => d.SwitchTo().ActiveElement() is { } e && e.GetAttribute("id") == "sign-in-key" ? e : null, "the key field focused");
+        if (screenshot is not null) Browser.Screenshot(screenshot);
+        field.SendKeys(key + Keys.Enter);
+        Browser.Until(d => d.FindElements(By.Id("who")).FirstOrDefault(e => e.Text.Contains("Sign out") || e.Text.Contains('(')), "signed in");
+    }
+
+    private string TempFile(string name, byte[] bytes)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"arfleet-console-{Guid.NewGuid():N}-{name}");
+        File.WriteAllBytes(path, bytes);
+        files.Add(path);
+        return path;
+    }
+
+    public void Dispose()
+    {
+        foreach (var file in files) File.Delete(file);
+    }
+}
