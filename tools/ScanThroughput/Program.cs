@@ -63,7 +63,7 @@ async Task<Run> MeasureAsync(string name, int round, string? servicesRoot)
 
     using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
     // A short warm-up, so both fleets are measured with their code compiled and their connections open.
-    await RunAsync(http, fleet.Ingest, app.ApiKey, images, 32, concurrency, "warmup");
+    await RunAsync(http, fleet.Ingest, app.ApiKey, images, 32, concurrency, $"warmup-{name}-{round}");
     var processes = fleet.Services.ToDictionary(s => s.Key, s => (int?)s.Value.ProcessId).Concat(servers).ToList();
     var cpuBefore = processes.ToDictionary(p => p.Key, p => p.Value is { } pid ? ProcessCpu.TreeMilliseconds(pid) : double.NaN);
     var stopwatch = Stopwatch.StartNew();
@@ -72,6 +72,11 @@ async Task<Run> MeasureAsync(string name, int round, string? servicesRoot)
     // What is still in flight (webhooks, the last vouchers) is part of the cost of these scans.
     await Task.Delay(TimeSpan.FromSeconds(2));
     var resolved = latencies.Where(l => l is not null).Select(l => l!.Value).Order().ToList();
+    // A 500 is a bug: show what the services logged about it.
+    if (refusals.Keys.Any(k => k.StartsWith($"{name}-{round}: 5", StringComparison.Ordinal) || k.StartsWith($"warmup-{name}-{round}: 5", StringComparison.Ordinal)))
+        foreach (var service in fleet.Services.Values)
+            foreach (var line in service.Output.Split('\n').Where(l => l.Contains("fail:") || l.Contains("Exception")).Take(20))
+                Console.Error.WriteLine($"{name} {service.Name}: {line}");
     var cpuPerScan = processes.ToDictionary(p => p.Key,
         p => p.Value is { } pid ? (ProcessCpu.TreeMilliseconds(pid) - cpuBefore[p.Key]) / Math.Max(1, resolved.Count) : double.NaN);
     return new Run(name, round, resolved.Count / seconds, Percentile(resolved, 0.5), Percentile(resolved, 0.99), resolved.Count, cpuPerScan);
@@ -95,7 +100,7 @@ async Task<List<double?>> RunAsync(HttpClient http, Uri ingest, string key, List
         var body = await response.Content.ReadAsStringAsync(ct);
         if (!response.IsSuccessStatusCode)
         {
-            refusals.AddOrUpdate($"{(int)response.StatusCode} {JsonNode.Parse(body)?["title"]}", 1, (_, n) => n + 1);
+            refusals.AddOrUpdate($"{run}: {(int)response.StatusCode} {JsonNode.Parse(body)?["title"]}", 1, (_, n) => n + 1);
             return;
         }
         if (JsonNode.Parse(body)?["status"]?.GetValue<string>() is not "processing") latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
