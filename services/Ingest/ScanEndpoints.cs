@@ -44,9 +44,10 @@ public static class ScanEndpoints
             if (problem is not null) return problem;
 
             var tenantId = request.HttpContext.User.TenantId();
-            // A retry of an accepted scan answers that scan and counts against no limit.
+            var requestHash = ScanRequestHash.Of(userId, deviceId, image!);
+            // A retry of an accepted scan answers that scan and counts against no limit; the key with another request is refused.
             if (idempotencyKey is not null && await store.FindByIdempotencyKeyAsync(tenantId, idempotencyKey, ct) is { } earlier)
-                return await Answer(earlier, tenantId, wait, store, waiters, ct);
+                return earlier.IsRetryOf(requestHash) ? await Answer(earlier.ScanId, tenantId, wait, store, waiters, ct) : KeyReused();
             if (await rateLimiter.TryAcquireAsync(tenantId, userId, deviceId) is { } retryAfter)
             {
                 request.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString();
@@ -60,10 +61,10 @@ public static class ScanEndpoints
             var createdAt = DateTimeOffset.UtcNow;
             var imageKey = await claimCheck.PutAsync(scanId, image!);
             var scanRequest = new ScanRequest(tenantId, idempotencyKey, userId, deviceId, location, imageKey);
-            if (await store.AddAsync(scanId, scanRequest, Activity.Current?.TraceId.ToString(), createdAt, ct) is { } claimedBefore)
+            if (await store.AddAsync(scanId, scanRequest, requestHash, Activity.Current?.TraceId.ToString(), createdAt, ct) is { } claimedBefore)
             {
                 await claimCheck.RemoveAsync(imageKey);
-                return await Answer(claimedBefore, tenantId, wait, store, waiters, ct);
+                return claimedBefore.IsRetryOf(requestHash) ? await Answer(claimedBefore.ScanId, tenantId, wait, store, waiters, ct) : KeyReused();
             }
             await SubmitAsync(scanId, scanRequest, createdAt, store, bus, delivery.Value.PublishTimeout);
             return await Answer(scanId, tenantId, wait, store, waiters, ct);
@@ -118,6 +119,10 @@ public static class ScanEndpoints
             ? Results.Accepted($"/v1/scans/{scanId}", view)
             : Results.Ok(view);
     }
+
+    private static IResult KeyReused() => Results.Problem(statusCode: StatusCodes.Status422UnprocessableEntity,
+        title: "Idempotency-Key reused with a different request",
+        detail: "This Idempotency-Key was sent before with another user, device or image. A retry must send the same request; a new scan needs a new key.");
 
     private static IResult? WaitProblem(int? wait) =>
         wait is < 0 or > MaxWaitSeconds ? Problems.Invalid("wait", $"must be between 0 and {MaxWaitSeconds} seconds") : null;
