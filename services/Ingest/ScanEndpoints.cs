@@ -20,7 +20,7 @@ public static class ScanEndpoints
 
     public static void MapScanEndpoints(this WebApplication app)
     {
-        var scans = app.MapGroup("/v1/scans").WithTags("Scans").RequireAuthorization(ApiPolicies.App);
+        var scans = app.MapGroup("/v1/scans").WithTags("Scans").RequireRateLimiting(ApiRateLimits.PerKey).RequireAuthorization(ApiPolicies.App);
         var limits = app.Configuration.GetSection("Scans:ImageLimits").Get<ImageLimits>() ?? new ImageLimits();
 
         scans.MapPost("", async (HttpRequest request, [FromQuery] int? wait, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
@@ -31,11 +31,10 @@ public static class ScanEndpoints
             if (idempotencyKey is { Length: 0 or > 200 }) return Problems.BadRequest("Invalid Idempotency-Key", "Use 1 to 200 characters.");
             if (!request.HasFormContentType)
                 return Problems.BadRequest("Expected multipart/form-data", "Send the fields 'image', 'userId', 'deviceId' and optionally 'lat' and 'lon'.");
-            IFormCollection form;
-            try { form = await request.ReadFormAsync(ct); }
-            catch (InvalidDataException e) { return Problems.BadRequest("The upload could not be read", e.Message); }
+            var (form, formProblem) = await ImageUploads.ReadFormAsync(request, limits, ct);
+            if (formProblem is not null) return formProblem;
 
-            var userId = form["userId"].ToString();
+            var userId = form!["userId"].ToString();
             var deviceId = form["deviceId"].ToString();
             if (userId.Length is 0 or > 128) return Problems.Invalid("userId", "1 to 128 characters are required");
             if (deviceId.Length is 0 or > 128) return Problems.Invalid("deviceId", "1 to 128 characters are required");
