@@ -33,9 +33,9 @@ public sealed class CampaignCache(CampaignStore store)
         await reloads.WaitAsync(cancellationToken);
         try
         {
-            var campaign = await store.GetAsync(campaignId, cancellationToken);
+            var campaign = await store.GetRunnableAsync(campaignId, cancellationToken);
             var next = new Dictionary<Guid, Campaign>(campaigns);
-            if (campaign is null || campaign.Status == CampaignStatus.Ended) next.Remove(campaignId);
+            if (campaign is null) next.Remove(campaignId);
             else next[campaignId] = campaign;
             campaigns = next;
             Publish();
@@ -70,6 +70,12 @@ public sealed class CampaignCacheLoader(CampaignCache cache, IConfiguration conf
             catch (Exception e) when (e is not OperationCanceledException) { logger.LogWarning(e, "Reloading the rule cache failed"); }
         }
     }
+}
+
+/// <summary>Runs on every instance (a temporary queue each).</summary>
+public sealed class TenantStatusChangedConsumer(CampaignCache cache) : IConsumer<TenantStatusChanged>
+{
+    public Task Consume(ConsumeContext<TenantStatusChanged> context) => cache.LoadAllAsync(context.CancellationToken);
 }
 
 /// <summary>Runs on every instance (a temporary queue each).</summary>
