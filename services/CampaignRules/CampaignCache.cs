@@ -32,9 +32,9 @@ public sealed class CampaignCache(CampaignStore store)
         await reloads.WaitAsync(cancellationToken);
         try
         {
-            var campaign = await store.GetAsync(campaignId, cancellationToken);
+            var campaign = await store.GetRunnableAsync(campaignId, cancellationToken);
             var next = new Dictionary<Guid, Campaign>(campaigns);
-            if (campaign is null || campaign.Status == CampaignStatus.Ended) next.Remove(campaignId);
+            if (campaign is null) next.Remove(campaignId);
             else next[campaignId] = campaign;
             campaigns = next;
             Publish();

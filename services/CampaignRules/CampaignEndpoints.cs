@@ -18,7 +18,7 @@ public static class CampaignEndpoints
 
     public static void MapCampaignEndpoints(this WebApplication app)
     {
-        var campaigns = app.MapGroup("/v1/campaigns").WithTags("Campaigns");
+        var campaigns = app.MapGroup("/v1/campaigns").WithTags("Campaigns").RequireRateLimiting(ApiRateLimits.PerKey);
 
         campaigns.MapPost("", async (CampaignRequest request, HttpContext http, TargetStore targets, CampaignStore store, CampaignCache cache,
             Outbox outbox, CancellationToken ct) =>

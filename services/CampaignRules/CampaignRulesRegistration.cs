@@ -8,6 +8,7 @@ public static class CampaignRulesRegistration
     {
         builder.Services.AddSingleton<TargetStore>().AddSingleton<CampaignStore>().AddSingleton<CampaignCache>()
             .AddSingleton<CampaignStatsStore>();
+        builder.Services.Configure<TenantOptions>(builder.Configuration.GetSection("Tenants"));
         builder.Services.AddHostedService<CampaignCacheLoader>();
         return builder;
     }
@@ -22,6 +23,12 @@ public static class CampaignRulesRegistration
         x.AddConsumer<TargetRejectedConsumer>();
         // Every instance keeps its own rule cache, so each needs every CampaignChanged: a temporary queue per instance.
         x.AddConsumer<CampaignChangedConsumer>().Endpoint(e =>
+        {
+            e.InstanceId = Guid.NewGuid().ToString("N")[..8];
+            e.Temporary = true;
+        });
+        // Likewise for a tenant disabled or enabled: its campaigns leave or rejoin every instance's cache.
+        x.AddConsumer<TenantStatusChangedConsumer>().Endpoint(e =>
         {
             e.InstanceId = Guid.NewGuid().ToString("N")[..8];
             e.Temporary = true;

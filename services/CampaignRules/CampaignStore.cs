@@ -107,9 +107,21 @@ public sealed class CampaignStore(NpgsqlDataSource db)
     /// <summary>Every campaign that can still run: what the rule cache holds.</summary>
     public async Task<List<Campaign>> RunnableAsync(CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand($"SELECT {Columns} FROM campaigns c WHERE c.status <> 'ended' AND c.ends_at > now()");
+        await using var command = db.CreateCommand($"SELECT {Columns} FROM campaigns c WHERE {Runnable}");
         return await ReadAllAsync(command, cancellationToken);
     }
+
+    /// <summary>The campaign if it is runnable (as <see cref="RunnableAsync"/> counts it), else null.</summary>
+    public async Task<Campaign?> GetRunnableAsync(Guid campaignId, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand($"SELECT {Columns} FROM campaigns c WHERE c.id = $1 AND {Runnable}");
+        command.Parameters.AddWithValue(campaignId);
+        return (await ReadAllAsync(command, cancellationToken)).SingleOrDefault();
+    }
+
+    /// <summary>Not ended, and its brand not disabled by the admin.</summary>
+    private const string Runnable =
+        "c.status <> 'ended' AND c.ends_at > now() AND NOT EXISTS (SELECT 1 FROM tenants t WHERE t.id = c.tenant_id AND t.disabled_at IS NOT NULL)";
 
     /// <summary>Names of the campaigns, not yet ended, that show the target.</summary>
     public async Task<List<string>> UnendedUsingTargetAsync(Guid targetId, CancellationToken cancellationToken)

@@ -10,15 +10,16 @@ public static class TargetEndpoints
 
     public static void MapTargetEndpoints(this WebApplication app)
     {
-        var targets = app.MapGroup("/v1/targets").WithTags("Targets").RequireAuthorization(ApiPolicies.Brand);
+        var targets = app.MapGroup("/v1/targets").WithTags("Targets").RequireRateLimiting(ApiRateLimits.PerKey).RequireAuthorization(ApiPolicies.Brand);
         var limits = app.Configuration.GetSection("Targets:ImageLimits").Get<ImageLimits>() ?? new ImageLimits();
 
         targets.MapPost("", async (HttpRequest request, TargetStore store, Outbox outbox, CancellationToken ct) =>
         {
             if (!request.HasFormContentType)
                 return Problems.BadRequest("Expected multipart/form-data", "Send the fields 'image' and 'name'.");
-            var form = await request.ReadFormAsync(ct);
-            var name = form["name"].ToString().Trim();
+            var (form, formProblem) = await ImageUploads.ReadFormAsync(request, limits, ct);
+            if (formProblem is not null) return formProblem;
+            var name = form!["name"].ToString().Trim();
             if (name.Length is 0 or > 200) return Problems.Invalid("name", "a name of 1 to 200 characters is required");
             var (image, problem) = await ImageUploads.ReadAsync(form.Files["image"], limits, ct);
             if (problem is not null) return problem;

@@ -12,7 +12,7 @@ public static class TenantEndpoints
 
     public static void MapTenantEndpoints(this WebApplication app)
     {
-        var tenants = app.MapGroup("/v1/tenants").WithTags("Tenants");
+        var tenants = app.MapGroup("/v1/tenants").WithTags("Tenants").RequireRateLimiting(ApiRateLimits.PerKey);
 
         tenants.MapPost("", async (CreateTenantRequest request, TenantStore store, CancellationToken ct) =>
         {
@@ -24,6 +24,16 @@ public static class TenantEndpoints
             return Results.Created($"/v1/tenants/{tenantId}", new CreatedTenant(tenantId, apiKey));
         }).RequireAuthorization(ApiPolicies.Admin);
 
+        // A disabled tenant's keys are refused by every service (each key is announced as revoked, so every key cache
+        // forgets it at once) and its campaigns stop serving; enabling restores both. Keys stay as they were meanwhile.
+        tenants.MapGet("/{tenantId:guid}", async (Guid tenantId, TenantStore store, CancellationToken ct) =>
+            await store.GetForAdminAsync(tenantId, ct) is { } tenant ? Results.Ok(tenant) : Problems.NotFound("Tenant"))
+            .RequireAuthorization(ApiPolicies.Admin);
+        tenants.MapPost("/{tenantId:guid}/disable", (Guid tenantId, TenantStore store, Outbox outbox, CancellationToken ct) =>
+            SetDisabledAsync(tenantId, true, store, outbox, ct)).RequireAuthorization(ApiPolicies.Admin);
+        tenants.MapPost("/{tenantId:guid}/enable", (Guid tenantId, TenantStore store, Outbox outbox, CancellationToken ct) =>
+            SetDisabledAsync(tenantId, false, store, outbox, ct)).RequireAuthorization(ApiPolicies.Admin);
+
         // Who a key belongs to: the other services authenticate keys through this.
         var me = tenants.MapGroup("/me").RequireAuthorization(ApiPolicies.AnyTenant);
         me.MapGet("", async (HttpContext http, TenantStore store, CancellationToken ct) =>
@@ -32,7 +42,9 @@ public static class TenantEndpoints
         // Key rotation: create a new key, move clients over, then revoke the old one.
         me.MapPost("/keys", async (HttpContext http, TenantStore store, CancellationToken ct) =>
         {
-            var (keyId, apiKey) = await store.CreateKeyAsync(http.User.TenantId(), ct);
+            if (await store.CreateKeyAsync(http.User.TenantId(), ct) is not var (keyId, apiKey))
+                return Problems.Conflict("The tenant has the most active keys allowed",
+                    $"A tenant may have {store.MaxActiveKeys} active keys; revoke one it no longer uses first.");
             return Results.Created($"/v1/tenants/me/keys/{keyId}", new CreatedKey(keyId, apiKey));
         });
         me.MapGet("/keys", async (HttpContext http, TenantStore store, CancellationToken ct) =>
@@ -52,7 +64,7 @@ public static class TenantEndpoints
         });
 
         // A brand lets an ISV read its campaigns and receive their webhooks.
-        var grants = app.MapGroup("/v1/isv-grants").WithTags("ISV grants").RequireAuthorization(ApiPolicies.Brand);
+        var grants = app.MapGroup("/v1/isv-grants").WithTags("ISV grants").RequireRateLimiting(ApiRateLimits.PerKey).RequireAuthorization(ApiPolicies.Brand);
         grants.MapPost("", async (GrantRequest request, HttpContext http, TenantStore store, Outbox outbox, CancellationToken ct) =>
         {
             if (request.IsvTenantId is not { } isvTenantId) return Problems.Invalid("isvTenantId", "is required");
@@ -75,5 +87,22 @@ public static class TenantEndpoints
             await transaction.CommitAsync(ct);
             return Results.NoContent();
         });
+    }
+
+    private static async Task<IResult> SetDisabledAsync(Guid tenantId, bool disabled, TenantStore store, Outbox outbox, CancellationToken ct)
+    {
+        if (await store.GetForAdminAsync(tenantId, ct) is null) return Problems.NotFound("Tenant");
+        await using (var transaction = await outbox.BeginAsync(ct))
+        {
+            var (changed, keyHashes) = await store.SetDisabledAsync(transaction.Transaction, tenantId, disabled, ct);
+            if (!changed) return Problems.Conflict(disabled ? "The tenant is disabled already" : "The tenant is not disabled");
+            var now = DateTimeOffset.UtcNow;
+            await transaction.PublishAsync(new TenantStatusChanged(tenantId, disabled, now), ct);
+            // The same path as a revoked key: every service's key cache forgets these keys, so they are asked about
+            // again, and campaign-rules answers for a disabled tenant that they are unknown.
+            foreach (var keyHash in keyHashes) await transaction.PublishAsync(new ApiKeyRevoked(tenantId, Convert.ToHexString(keyHash), now), ct);
+            await transaction.CommitAsync(ct);
+        }
+        return Results.Ok(await store.GetForAdminAsync(tenantId, ct));
     }
 }

@@ -8,8 +8,18 @@ public record ApiKeyView(Guid KeyId, DateTimeOffset CreatedAt, DateTimeOffset? R
 
 public record IsvGrant(Guid IsvTenantId, string IsvName, DateTimeOffset CreatedAt);
 
+/// <summary>A tenant as the admin sees it.</summary>
+public record TenantAdminView(Guid TenantId, string Name, string Kind, DateTimeOffset? DisabledAt);
+
+/// <summary>Tenants:MaxActiveKeys.</summary>
+public sealed class TenantOptions
+{
+    /// <summary>Enough for rotation and one key per deployment; a leaked admin session cannot mint keys without end.</summary>
+    public int MaxActiveKeys { get; set; } = 10;
+}
+
 /// <summary>Tenants, their API keys and ISV grants. Keys come from a CSPRNG and only their hashes are stored.</summary>
-public sealed class TenantStore(NpgsqlDataSource db) : ITenantKeyResolver
+public sealed class TenantStore(NpgsqlDataSource db, Microsoft.Extensions.Options.IOptions<TenantOptions> options) : ITenantKeyResolver
 {
     public async Task<(Guid TenantId, string ApiKey)> CreateAsync(string name, string kind, CancellationToken cancellationToken)
     {
@@ -28,7 +38,8 @@ public sealed class TenantStore(NpgsqlDataSource db) : ITenantKeyResolver
     public async Task<TenantIdentity?> ResolveAsync(string apiKey, CancellationToken cancellationToken)
     {
         await using var command = db.CreateCommand(
-            "SELECT t.id, t.name, t.kind FROM api_keys k JOIN tenants t ON t.id = k.tenant_id WHERE k.key_hash = $1 AND k.revoked_at IS NULL");
+            "SELECT t.id, t.name, t.kind FROM api_keys k JOIN tenants t ON t.id = k.tenant_id " +
+            "WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND t.disabled_at IS NULL");
         command.Parameters.AddWithValue(ApiKeyAuthentication.HashKey(apiKey));
         return await ReadTenant(command, cancellationToken);
     }
@@ -40,15 +51,65 @@ public sealed class TenantStore(NpgsqlDataSource db) : ITenantKeyResolver
         return await ReadTenant(command, cancellationToken);
     }
 
-    /// <summary>Key rotation, step one: a new key beside the current ones.</summary>
-    public async Task<(Guid KeyId, string ApiKey)> CreateKeyAsync(Guid tenantId, CancellationToken cancellationToken)
+    public int MaxActiveKeys => options.Value.MaxActiveKeys;
+
+    /// <summary>Key rotation, step one: a new key beside the current ones; null when the tenant already has
+    /// <see cref="MaxActiveKeys"/> active keys.</summary>
+    public async Task<(Guid KeyId, string ApiKey)?> CreateKeyAsync(Guid tenantId, CancellationToken cancellationToken)
     {
         var keyId = Guid.CreateVersion7();
         var apiKey = NewApiKey();
-        await using var batch = db.CreateBatch();
-        batch.BatchCommands.Add(InsertKey(tenantId, keyId, apiKey));
-        await batch.ExecuteNonQueryAsync(cancellationToken);
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // The tenant's row is the lock, so two concurrent requests cannot both take the last free place.
+        await using (var lockTenant = new NpgsqlCommand("SELECT id FROM tenants WHERE id = $1 FOR UPDATE", connection, transaction))
+        {
+            lockTenant.Parameters.AddWithValue(tenantId);
+            await lockTenant.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await using (var count = new NpgsqlCommand("SELECT count(*) FROM api_keys WHERE tenant_id = $1 AND revoked_at IS NULL", connection, transaction))
+        {
+            count.Parameters.AddWithValue(tenantId);
+            if ((long)(await count.ExecuteScalarAsync(cancellationToken))! >= MaxActiveKeys) return null;
+        }
+        await using (var insert = new NpgsqlCommand("INSERT INTO api_keys (id, key_hash, tenant_id) VALUES ($1, $2, $3)", connection, transaction))
+        {
+            insert.Parameters.AddWithValue(keyId);
+            insert.Parameters.AddWithValue(ApiKeyAuthentication.HashKey(apiKey));
+            insert.Parameters.AddWithValue(tenantId);
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
         return (keyId, apiKey);
+    }
+
+    public async Task<TenantAdminView?> GetForAdminAsync(Guid tenantId, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand("SELECT id, name, kind, disabled_at FROM tenants WHERE id = $1");
+        command.Parameters.AddWithValue(tenantId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new TenantAdminView(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3))
+            : null;
+    }
+
+    /// <summary>Disables or enables the tenant; false when it already was. The hashes of its active keys come back, for
+    /// the other services' key caches (its keys are refused while it is disabled, and work again once enabled).</summary>
+    public async Task<(bool Changed, byte[][] ActiveKeyHashes)> SetDisabledAsync(
+        NpgsqlTransaction transaction, Guid tenantId, bool disabled, CancellationToken cancellationToken)
+    {
+        await using var update = new NpgsqlCommand(disabled
+                ? "UPDATE tenants SET disabled_at = now() WHERE id = $1 AND disabled_at IS NULL"
+                : "UPDATE tenants SET disabled_at = NULL WHERE id = $1 AND disabled_at IS NOT NULL",
+            transaction.Connection, transaction);
+        update.Parameters.AddWithValue(tenantId);
+        if (await update.ExecuteNonQueryAsync(cancellationToken) == 0) return (false, []);
+        await using var keys = new NpgsqlCommand("SELECT key_hash FROM api_keys WHERE tenant_id = $1 AND revoked_at IS NULL", transaction.Connection, transaction);
+        keys.Parameters.AddWithValue(tenantId);
+        var hashes = new List<byte[]>();
+        await using var reader = await keys.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) hashes.Add(reader.GetFieldValue<byte[]>(0));
+        return (true, [.. hashes]);
     }
 
     public async Task<List<ApiKeyView>> ListKeysAsync(Guid tenantId, CancellationToken cancellationToken)

@@ -20,7 +20,7 @@ public static class ScanEndpoints
 
     public static void MapScanEndpoints(this WebApplication app)
     {
-        var scans = app.MapGroup("/v1/scans").WithTags("Scans").RequireAuthorization(ApiPolicies.App);
+        var scans = app.MapGroup("/v1/scans").WithTags("Scans").RequireRateLimiting(ApiRateLimits.PerKey).RequireAuthorization(ApiPolicies.App);
         var limits = app.Configuration.GetSection("Scans:ImageLimits").Get<ImageLimits>() ?? new ImageLimits();
 
         scans.MapPost("", async (HttpRequest request, [FromQuery] int? wait, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
@@ -31,11 +31,10 @@ public static class ScanEndpoints
             if (idempotencyKey is { Length: 0 or > 200 }) return Problems.BadRequest("Invalid Idempotency-Key", "Use 1 to 200 characters.");
             if (!request.HasFormContentType)
                 return Problems.BadRequest("Expected multipart/form-data", "Send the fields 'image', 'userId', 'deviceId' and optionally 'lat' and 'lon'.");
-            IFormCollection form;
-            try { form = await request.ReadFormAsync(ct); }
-            catch (InvalidDataException e) { return Problems.BadRequest("The upload could not be read", e.Message); }
+            var (form, formProblem) = await ImageUploads.ReadFormAsync(request, limits, ct);
+            if (formProblem is not null) return formProblem;
 
-            var userId = form["userId"].ToString();
+            var userId = form!["userId"].ToString();
             var deviceId = form["deviceId"].ToString();
             if (userId.Length is 0 or > 128) return Problems.Invalid("userId", "1 to 128 characters are required");
             if (deviceId.Length is 0 or > 128) return Problems.Invalid("deviceId", "1 to 128 characters are required");
@@ -44,9 +43,10 @@ public static class ScanEndpoints
             if (problem is not null) return problem;
 
             var tenantId = request.HttpContext.User.TenantId();
-            // A retry of an accepted scan answers that scan and counts against no limit.
+            var requestHash = ScanRequestHash.Of(userId, deviceId, image!);
+            // A retry of an accepted scan answers that scan and counts against no limit; the key with another request is refused.
             if (idempotencyKey is not null && await store.FindByIdempotencyKeyAsync(tenantId, idempotencyKey, ct) is { } earlier)
-                return await Answer(earlier, tenantId, wait, store, waiters, ct);
+                return earlier.IsRetryOf(requestHash) ? await Answer(earlier.ScanId, tenantId, wait, store, waiters, ct) : KeyReused();
             if (await rateLimiter.TryAcquireAsync(tenantId, userId, deviceId) is { } retryAfter)
             {
                 request.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString();
@@ -62,10 +62,10 @@ public static class ScanEndpoints
             var traceId = Activity.Current?.TraceId.ToString();
             var imageKey = await claimCheck.PutAsync(scanId, image!);
             var scanRequest = new ScanRequest(tenantId, idempotencyKey, userId, deviceId, location, imageKey);
-            if (await store.AddAsync(scanId, scanRequest, traceId, createdAt, ct) is { } claimedBefore)
+            if (await store.AddAsync(scanId, scanRequest, requestHash, traceId, createdAt, ct) is { } claimedBefore)
             {
                 await claimCheck.RemoveAsync(imageKey);
-                return await Answer(claimedBefore, tenantId, wait, store, waiters, ct);
+                return claimedBefore.IsRetryOf(requestHash) ? await Answer(claimedBefore.ScanId, tenantId, wait, store, waiters, ct) : KeyReused();
             }
             await SubmitAsync(scanId, scanRequest, createdAt, submissions, bus, delivery.Value.PublishTimeout);
             var stored = new ScanRecord(scanId, tenantId, ScanStatus.Processing, null, null, null, null, traceId, createdAt, null);
@@ -121,6 +121,10 @@ public static class ScanEndpoints
             ? Results.Accepted($"/v1/scans/{scanId}", view)
             : Results.Ok(view);
     }
+
+    private static IResult KeyReused() => Results.Problem(statusCode: StatusCodes.Status422UnprocessableEntity,
+        title: "Idempotency-Key reused with a different request",
+        detail: "This Idempotency-Key was sent before with another user, device or image. A retry must send the same request; a new scan needs a new key.");
 
     private static IResult? WaitProblem(int? wait) =>
         wait is < 0 or > MaxWaitSeconds ? Problems.Invalid("wait", $"must be between 0 and {MaxWaitSeconds} seconds") : null;

@@ -23,3 +23,12 @@ public record ScanRequest(Guid AppTenantId, string? IdempotencyKey, string UserI
     public ScanSubmitted ToEvent(Guid scanId, DateTimeOffset createdAt) =>
         new(scanId, AppTenantId, UserId, DeviceId, Location, ImageKey, createdAt);
 }
+
+/// <summary>The scan that claimed an Idempotency-Key, and the hash of the request it was claimed with (none on scans
+/// stored before requests were bound to their keys).</summary>
+public record IdempotencyClaim(Guid ScanId, byte[]? RequestHash)
+{
+    /// <summary>True when <paramref name="requestHash"/> is the same request again: a retry.</summary>
+    public bool IsRetryOf(byte[] requestHash) =>
+        RequestHash is null || System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(RequestHash, requestHash);
+}

@@ -17,13 +17,14 @@ public sealed class ScanStore(NpgsqlDataSource db)
     /// <summary>The stored part of a result: what the app sees besides status and outcome.</summary>
     private sealed record Result(RecognizedTarget? Target, IssuedReward? Reward, CampaignAction? Action, Guid? CampaignId);
 
-    /// <summary>Stores a new scan with its Idempotency-Key claim in one row. When the key was claimed before, nothing is
-    /// written and the earlier scan's id is returned.</summary>
-    public async Task<Guid?> AddAsync(Guid scanId, ScanRequest request, string? traceId, DateTimeOffset createdAt, CancellationToken cancellationToken)
+    /// <summary>Stores a new scan with its Idempotency-Key claim (and the hash of the request it binds) in one row. When
+    /// the key was claimed before, nothing is written and the earlier claim is returned.</summary>
+    public async Task<IdempotencyClaim?> AddAsync(Guid scanId, ScanRequest request, byte[] requestHash, string? traceId, DateTimeOffset createdAt,
+        CancellationToken cancellationToken)
     {
         await using var command = db.CreateCommand(
-            "INSERT INTO scans (id, app_tenant_id, idempotency_key, user_id, device_id, lat, lon, image_key, status, trace_id, created_at) " +
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'processing', $9, $10) " +
+            "INSERT INTO scans (id, app_tenant_id, idempotency_key, user_id, device_id, lat, lon, image_key, status, trace_id, created_at, request_hash) " +
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'processing', $9, $10, $11) " +
             "ON CONFLICT (app_tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING");
         command.Parameters.AddWithValue(scanId);
         command.Parameters.AddWithValue(request.AppTenantId);
@@ -35,17 +36,21 @@ public sealed class ScanStore(NpgsqlDataSource db)
         command.Parameters.AddWithValue(request.ImageKey);
         command.Parameters.Add(Text(traceId));
         command.Parameters.AddWithValue(createdAt);
+        command.Parameters.AddWithValue(requestHash);
         if (await command.ExecuteNonQueryAsync(cancellationToken) == 1) return null;
         return await FindByIdempotencyKeyAsync(request.AppTenantId, request.IdempotencyKey!, cancellationToken)
             ?? throw new InvalidOperationException("The Idempotency-Key's scan vanished while it was claimed.");
     }
 
-    public async Task<Guid?> FindByIdempotencyKeyAsync(Guid appTenantId, string key, CancellationToken cancellationToken)
+    public async Task<IdempotencyClaim?> FindByIdempotencyKeyAsync(Guid appTenantId, string key, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand("SELECT id FROM scans WHERE app_tenant_id = $1 AND idempotency_key = $2");
+        await using var command = db.CreateCommand("SELECT id, request_hash FROM scans WHERE app_tenant_id = $1 AND idempotency_key = $2");
         command.Parameters.AddWithValue(appTenantId);
         command.Parameters.AddWithValue(key);
-        return await command.ExecuteScalarAsync(cancellationToken) as Guid?;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new IdempotencyClaim(reader.GetGuid(0), reader.IsDBNull(1) ? null : reader.GetFieldValue<byte[]>(1))
+            : null;
     }
 
     /// <summary>The broker confirmed these scans' ScanSubmitted: the relay leaves them alone. Outside a caller's

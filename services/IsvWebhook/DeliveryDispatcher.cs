@@ -12,7 +12,7 @@ namespace ArFleet.IsvWebhook;
 /// endpoint's pipeline (<see cref="EndpointIsolation"/>), so a slow or dead endpoint holds at most its own cap of
 /// slots, for at most the timeout, and never the loop.</summary>
 public sealed class DeliveryDispatcher(
-    DeliveryQueue queue, EndpointIsolation isolation, IHttpClientFactory httpClients, IOptions<WebhookOptions> options, TimeProvider clock,
+    DeliveryQueue queue, EndpointStore endpoints, EndpointDisabler disabler, EndpointIsolation isolation, IHttpClientFactory httpClients, IOptions<WebhookOptions> options, TimeProvider clock,
     ILogger<DeliveryDispatcher> logger) : BackgroundService
 {
     public const string HttpClientName = "webhooks";
@@ -33,12 +33,15 @@ public sealed class DeliveryDispatcher(
                 slots.Release();
                 var free = slots.CurrentCount;
                 var claimed = await queue.ClaimDueAsync(free, options.Isolation.MaxConcurrency, isolation.Saturated(), stoppingToken);
+                var targets = claimed.Count == 0 ? new Dictionary<Guid, DeliveryTarget>() : await endpoints.TargetsAsync([.. claimed.Select(c => c.EndpointId).Distinct()], stoppingToken);
                 foreach (var delivery in claimed)
                 {
+                    // Gone: the endpoint was deleted with its deliveries after the claim.
+                    if (!targets.TryGetValue(delivery.EndpointId, out var target)) continue;
                     await slots.WaitAsync(stoppingToken);
                     _ = Task.Run(async () =>
                     {
-                        try { await DeliverAsync(delivery, stoppingToken); }
+                        try { await DeliverAsync(delivery, target, stoppingToken); }
                         catch (Exception e) when (!stoppingToken.IsCancellationRequested)
                         {
                             // The lease brings the delivery back; a database hiccup must not end the dispatcher.
@@ -61,8 +64,14 @@ public sealed class DeliveryDispatcher(
         }
     }
 
-    private async Task DeliverAsync(ClaimedDelivery delivery, CancellationToken stoppingToken)
+    private async Task DeliverAsync(ClaimedDelivery delivery, DeliveryTarget target, CancellationToken stoppingToken)
     {
+        if (target.Disabled)
+        {
+            // Enqueued as the endpoint was being disabled: it fails with the rest of its pending deliveries.
+            await queue.FailPendingAsync(target.EndpointId, CancellationToken.None);
+            return;
+        }
         ActivityContext.TryParse(delivery.TraceParent, null, out var parent);
         using var activity = Tracing.StartActivity("webhook deliver", ActivityKind.Producer, parent);
         var started = clock.GetUtcNow();
@@ -74,11 +83,11 @@ public sealed class DeliveryDispatcher(
         {
             var webhookId = DeliveryQueue.WebhookId(delivery.DeliveryId);
             var timestamp = started.ToUnixTimeSeconds();
-            var signature = WebhookSigner.Sign(delivery.Secrets, webhookId, timestamp, delivery.Body);
+            var signature = WebhookSigner.Sign(target.Secrets, webhookId, timestamp, delivery.Body);
             var client = httpClients.CreateClient(HttpClientName);
-            using var response = await isolation.For(delivery.EndpointId).ExecuteAsync(async ct =>
+            using var response = await isolation.For(delivery.EndpointId, target.RateLimitPerSecond).ExecuteAsync(async ct =>
             {
-                using var request = new HttpRequestMessage(HttpMethod.Post, delivery.Url)
+                using var request = new HttpRequestMessage(HttpMethod.Post, target.Url)
                 {
                     Content = new StringContent(delivery.Body, Encoding.UTF8, "application/json"),
                 };
@@ -115,15 +124,16 @@ public sealed class DeliveryDispatcher(
         var succeeded = statusCode is >= 200 and < 300;
         var now = clock.GetUtcNow();
         DateTimeOffset? next = succeeded || statusCode == 410 ? null : NextAttempt(delivery.Attempts, statusCode, retryAfter, now);
-        var failingSince = await queue.RecordAttemptAsync(delivery.DeliveryId, delivery.EndpointId, started, statusCode, error,
-            (int)stopwatch.ElapsedMilliseconds, succeeded, next, CancellationToken.None);
+        await queue.RecordAttemptAsync(delivery.DeliveryId, started, statusCode, error, (int)stopwatch.ElapsedMilliseconds, succeeded, next,
+            CancellationToken.None);
+        var failingSince = await endpoints.RecordOutcomeAsync(delivery.EndpointId, started, succeeded, CancellationToken.None);
         if (succeeded) return;
         logger.LogInformation("Webhook delivery {DeliveryId} attempt {Attempt} failed: {Status} {Error}", delivery.DeliveryId, delivery.Attempts + 1, statusCode, error);
 
         var reason = statusCode == 410 ? "The endpoint answered 410 Gone."
             : now - failingSince >= options.DisableAfter ? $"Every attempt has failed since {failingSince:O}."
             : null;
-        if (reason is not null && await queue.DisableEndpointAsync(delivery.EndpointId, reason, now, CancellationToken.None))
+        if (reason is not null && await disabler.DisableAsync(delivery.EndpointId, reason, now, CancellationToken.None))
             logger.LogWarning("Webhook endpoint {EndpointId} disabled: {Reason}", delivery.EndpointId, reason);
     }
 

@@ -1,69 +1,63 @@
-using ArFleet.Contracts;
+using System.Text.Json;
+using ArFleet.ServiceDefaults;
 using Npgsql;
+using static ArFleet.IsvWebhook.DeliveryStatus;
 
 namespace ArFleet.IsvWebhook;
 
-/// <summary>A claimed delivery; <paramref name="Secrets"/> holds the current secret and, for 24 h after a rotation, the previous one.</summary>
-public record ClaimedDelivery(Guid DeliveryId, Guid EndpointId, string Url, string[] Secrets, string Body, string? TraceParent, int Attempts);
+/// <summary>A claimed delivery; where it goes and how it is signed come from the endpoint (EndpointStore.TargetsAsync).</summary>
+public record ClaimedDelivery(Guid DeliveryId, Guid EndpointId, string Body, string? TraceParent, int Attempts);
 
-/// <summary>The durable delivery queue in PostgreSQL. Several instances share it: rows are claimed with
-/// FOR UPDATE SKIP LOCKED and leased, so a crashed instance's claims come back after the lease.</summary>
+/// <summary>A delivery as its endpoint's owner sees it in the delivery log.</summary>
+public record DeliveryView(
+    Guid DeliveryId, string WebhookId, string EventType, string Status, int Attempts, int? LastStatusCode, string? LastError,
+    DateTimeOffset CreatedAt, DateTimeOffset? NextAttemptAt, AttemptView[] AttemptLog);
+
+public record AttemptView(DateTimeOffset At, int? StatusCode, string? Error, int DurationMs);
+
+/// <summary>The durable delivery queue in PostgreSQL (the deliveries and delivery_attempts tables). Several instances
+/// share it: rows are claimed with FOR UPDATE SKIP LOCKED and leased, so a crashed instance's claims come back after
+/// the lease. Deleting an endpoint deletes its deliveries with it (the foreign key cascades).</summary>
 public sealed class DeliveryQueue(NpgsqlDataSource db)
 {
-    public const string Pending = "pending";
-    public const string Succeeded = "succeeded";
-    public const string Failed = "failed";
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
 
     public static string WebhookId(Guid deliveryId) => $"msg_{deliveryId:N}";
 
-    /// <summary>One delivery per subscribed, enabled endpoint of the tenant and of the ISVs it granted access;
-    /// an event seen again adds nothing.</summary>
-    public async Task<int> EnqueueAsync(Guid tenantId, string eventType, string eventId, string body, string? traceParent, CancellationToken cancellationToken)
+    /// <summary>One delivery of the event per endpoint; an event an endpoint has already had adds nothing there.
+    /// Returns the deliveries added.</summary>
+    public async Task<List<Guid>> EnqueueAsync(Guid[] endpointIds, string eventType, string eventId, string body, string? traceParent,
+        CancellationToken cancellationToken, NpgsqlTransaction? transaction = null)
     {
-        await using var command = db.CreateCommand(
-            "INSERT INTO deliveries (id, endpoint_id, event_id, event_type, body, trace_parent, next_attempt_at) " +
-            "SELECT gen_random_uuid(), e.id, $2, $3, $4, $5, now() FROM endpoints e " +
-            "WHERE (e.tenant_id = $1 OR e.tenant_id IN (SELECT isv_tenant_id FROM isv_grants WHERE brand_tenant_id = $1 AND granted)) " +
-            "AND e.disabled_at IS NULL AND $3 = ANY (e.event_types) " +
-            "ON CONFLICT (endpoint_id, event_id) DO NOTHING");
-        command.Parameters.AddWithValue(tenantId);
+        const string sql = "INSERT INTO deliveries (id, endpoint_id, event_id, event_type, body, trace_parent, next_attempt_at) " +
+            "SELECT gen_random_uuid(), endpoint_id, $2, $3, $4, $5, now() FROM unnest($1::uuid[]) AS endpoint_id " +
+            "ON CONFLICT (endpoint_id, event_id) DO NOTHING RETURNING id";
+        await using var command = Command(sql, transaction);
+        command.Parameters.AddWithValue(endpointIds);
         command.Parameters.AddWithValue(eventId);
         command.Parameters.AddWithValue(eventType);
         command.Parameters.AddWithValue(body);
         command.Parameters.AddWithValue((object?)traceParent ?? DBNull.Value);
-        return await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    public async Task RecordGrantAsync(IsvGrantChanged change, CancellationToken cancellationToken)
-    {
-        await using var command = db.CreateCommand(
-            "INSERT INTO isv_grants (brand_tenant_id, isv_tenant_id, granted, changed_at) VALUES ($1, $2, $3, $4) " +
-            "ON CONFLICT (brand_tenant_id, isv_tenant_id) DO UPDATE SET granted = EXCLUDED.granted, changed_at = EXCLUDED.changed_at " +
-            "WHERE isv_grants.changed_at < EXCLUDED.changed_at");
-        command.Parameters.AddWithValue(change.TenantId);
-        command.Parameters.AddWithValue(change.IsvTenantId);
-        command.Parameters.AddWithValue(change.Granted);
-        command.Parameters.AddWithValue(change.OccurredAt);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        var added = new List<Guid>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) added.Add(reader.GetGuid(0));
+        return added;
     }
 
     /// <summary>Claims up to <paramref name="max"/> due deliveries, at most <paramref name="perEndpoint"/> of any one
     /// endpoint and none of <paramref name="skipEndpoints"/>, so one endpoint's backlog cannot crowd out the others.</summary>
     public async Task<List<ClaimedDelivery>> ClaimDueAsync(int max, int perEndpoint, Guid[] skipEndpoints, CancellationToken cancellationToken)
     {
-        const string due = "status = 'pending' AND next_attempt_at <= now() AND (locked_until IS NULL OR locked_until < now())";
+        const string due = $"status = '{Pending}' AND next_attempt_at <= now() AND (locked_until IS NULL OR locked_until < now())";
         await using var command = db.CreateCommand(
-            "UPDATE deliveries d SET locked_until = now() + $2 FROM endpoints e, " +
+            "UPDATE deliveries d SET locked_until = now() + $2 FROM " +
             // Only the head of the due queue is ranked per endpoint, so a claim costs the same whatever the backlog.
             $"(SELECT id FROM deliveries WHERE {due} AND id IN (" +
             $"   SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at) AS n FROM (" +
             $"     SELECT id, endpoint_id, next_attempt_at FROM deliveries WHERE {due} AND NOT (endpoint_id = ANY ($3)) " +
             $"     ORDER BY next_attempt_at LIMIT $1 * 8) head) ranked WHERE n <= $4) " +
             " ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED) claimable " +
-            "WHERE d.id = claimable.id AND e.id = d.endpoint_id " +
-            "RETURNING d.id, d.endpoint_id, e.url, e.secret, CASE WHEN e.previous_secret_expires_at > now() THEN e.previous_secret END, " +
-            "d.body, d.trace_parent, d.attempts");
+            "WHERE d.id = claimable.id RETURNING d.id, d.endpoint_id, d.body, d.trace_parent, d.attempts");
         command.Parameters.AddWithValue(max);
         command.Parameters.AddWithValue(Lease);
         command.Parameters.AddWithValue(skipEndpoints);
@@ -71,23 +65,21 @@ public sealed class DeliveryQueue(NpgsqlDataSource db)
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var claimed = new List<ClaimedDelivery>();
         while (await reader.ReadAsync(cancellationToken))
-        {
-            string[] secrets = reader.IsDBNull(4) ? [reader.GetString(3)] : [reader.GetString(3), reader.GetString(4)];
-            claimed.Add(new ClaimedDelivery(reader.GetGuid(0), reader.GetGuid(1), reader.GetString(2), secrets, reader.GetString(5),
-                reader.IsDBNull(6) ? null : reader.GetString(6), reader.GetInt32(7)));
-        }
+            claimed.Add(new ClaimedDelivery(reader.GetGuid(0), reader.GetGuid(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
+                reader.GetInt32(4)));
         return claimed;
     }
 
-    /// <summary>Records an attempt and the endpoint's run of failures. <paramref name="nextAttemptAt"/> null with a
-    /// failure means no more retries. Returns since when the endpoint has been failing without a success (null after one).</summary>
-    public async Task<DateTimeOffset?> RecordAttemptAsync(Guid deliveryId, Guid endpointId, DateTimeOffset at, int? statusCode, string? error,
-        int durationMs, bool succeeded, DateTimeOffset? nextAttemptAt, CancellationToken cancellationToken)
+    /// <summary>Records an attempt. <paramref name="nextAttemptAt"/> null with a failure means no more retries. A delivery
+    /// deleted meanwhile (with its endpoint) records nothing.</summary>
+    public async Task RecordAttemptAsync(Guid deliveryId, DateTimeOffset at, int? statusCode, string? error, int durationMs, bool succeeded,
+        DateTimeOffset? nextAttemptAt, CancellationToken cancellationToken)
     {
         var status = succeeded ? Succeeded : nextAttemptAt is null ? Failed : Pending;
         await using var batch = db.CreateBatch();
         batch.BatchCommands.Add(new NpgsqlBatchCommand(
-            "INSERT INTO delivery_attempts (delivery_id, attempted_at, status_code, error, duration_ms) VALUES ($1, $2, $3, $4, $5)")
+            "INSERT INTO delivery_attempts (delivery_id, attempted_at, status_code, error, duration_ms) " +
+            "SELECT id, $2, $3, $4, $5 FROM deliveries WHERE id = $1")
         {
             Parameters = { new() { Value = deliveryId }, new() { Value = at }, new() { Value = (object?)statusCode ?? DBNull.Value },
                 new() { Value = (object?)error ?? DBNull.Value }, new() { Value = durationMs } },
@@ -98,19 +90,7 @@ public sealed class DeliveryQueue(NpgsqlDataSource db)
             Parameters = { new() { Value = deliveryId }, new() { Value = status }, new() { Value = (object?)statusCode ?? DBNull.Value },
                 new() { Value = (object?)error ?? DBNull.Value }, new() { Value = (object?)nextAttemptAt ?? DBNull.Value } },
         });
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(succeeded
-            ? "UPDATE endpoints SET failing_since = NULL WHERE id = $1 RETURNING failing_since"
-            : "UPDATE endpoints SET failing_since = COALESCE(failing_since, $2) WHERE id = $1 RETURNING failing_since")
-        {
-            Parameters = { new() { Value = endpointId }, new() { Value = at } },
-        });
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        do
-        {
-            if (reader.FieldCount > 0 && await reader.ReadAsync(cancellationToken))
-                return reader.IsDBNull(0) ? null : reader.GetFieldValue<DateTimeOffset>(0);
-        } while (await reader.NextResultAsync(cancellationToken));
-        return null;
+        await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>Puts a claimed delivery back without an attempt (its endpoint's limiter or circuit refused it for now).</summary>
@@ -122,72 +102,49 @@ public sealed class DeliveryQueue(NpgsqlDataSource db)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Disables the endpoint, fails what it still had pending and tells the tenant's other enabled endpoints
-    /// with an <c>endpoint.disabled</c> event. False when it was already disabled.</summary>
-    public async Task<bool> DisableEndpointAsync(Guid endpointId, string reason, DateTimeOffset at, CancellationToken cancellationToken)
+    /// <summary>Fails whatever the endpoint still had pending (it was disabled); replay sends them again.</summary>
+    public async Task<int> FailPendingAsync(Guid endpointId, CancellationToken cancellationToken, NpgsqlTransaction? transaction = null)
     {
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        Guid tenantId;
-        string url;
-        await using (var disable = new NpgsqlCommand(
-            "UPDATE endpoints SET disabled_at = $3, disabled_reason = $2 WHERE id = $1 AND disabled_at IS NULL RETURNING tenant_id, url", connection, transaction))
-        {
-            disable.Parameters.AddWithValue(endpointId);
-            disable.Parameters.AddWithValue(reason);
-            disable.Parameters.AddWithValue(at);
-            await using var reader = await disable.ExecuteReaderAsync(cancellationToken);
-            if (!await reader.ReadAsync(cancellationToken)) return false;
-            (tenantId, url) = (reader.GetGuid(0), reader.GetString(1));
-        }
-        await using (var fail = new NpgsqlCommand("UPDATE deliveries SET status = 'failed', locked_until = NULL WHERE endpoint_id = $1 AND status = 'pending'", connection, transaction))
-        {
-            fail.Parameters.AddWithValue(endpointId);
-            await fail.ExecuteNonQueryAsync(cancellationToken);
-        }
-        await using (var notify = new NpgsqlCommand(
-            "INSERT INTO deliveries (id, endpoint_id, event_id, event_type, body, next_attempt_at) " +
-            "SELECT gen_random_uuid(), e.id, $3, $4, $5, now() FROM endpoints e WHERE e.tenant_id = $1 AND e.id <> $2 AND e.disabled_at IS NULL " +
-            "ON CONFLICT (endpoint_id, event_id) DO NOTHING", connection, transaction))
-        {
-            notify.Parameters.AddWithValue(tenantId);
-            notify.Parameters.AddWithValue(endpointId);
-            notify.Parameters.AddWithValue($"{WebhookEventTypes.EndpointDisabled}:{endpointId}:{at.ToUnixTimeMilliseconds()}");
-            notify.Parameters.AddWithValue(WebhookEventTypes.EndpointDisabled);
-            notify.Parameters.AddWithValue(WebhookEndpointApi.Envelope(WebhookEventTypes.EndpointDisabled, at,
-                new { endpointId, url, reason, disabledAt = at }));
-            await notify.ExecuteNonQueryAsync(cancellationToken);
-        }
-        await transaction.CommitAsync(cancellationToken);
-        return true;
+        await using var command = Command($"UPDATE deliveries SET status = '{Failed}', locked_until = NULL WHERE endpoint_id = $1 AND status = '{Pending}'",
+            transaction);
+        command.Parameters.AddWithValue(endpointId);
+        return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>Sends failed deliveries created since <paramref name="since"/> again, with a fresh retry schedule.</summary>
     public async Task<int> ReplayAsync(Guid endpointId, DateTimeOffset since, CancellationToken cancellationToken)
     {
         await using var command = db.CreateCommand(
-            "UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = now(), locked_until = NULL " +
-            "WHERE endpoint_id = $1 AND status = 'failed' AND created_at >= $2");
+            $"UPDATE deliveries SET status = '{Pending}', attempts = 0, next_attempt_at = now(), locked_until = NULL " +
+            $"WHERE endpoint_id = $1 AND status = '{Failed}' AND created_at >= $2");
         command.Parameters.AddWithValue(endpointId);
         command.Parameters.AddWithValue(since);
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Deletes finished deliveries (payload and attempt log) created before <paramref name="before"/>, in
-    /// batches so no lock is held long. Pending deliveries are kept whatever their age.</summary>
-    public async Task<int> DeleteFinishedBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken)
+    /// <summary>The endpoint's newest 500 deliveries, each with its attempt log.</summary>
+    public async Task<List<DeliveryView>> DeliveriesAsync(Guid endpointId, CancellationToken cancellationToken)
     {
-        const int batchSize = 5000;
-        var total = 0;
-        while (true)
+        await using var command = db.CreateCommand(
+            "SELECT d.id, d.event_type, d.status, d.attempts, d.last_status_code, d.last_error, d.created_at, d.next_attempt_at, " +
+            "COALESCE((SELECT json_agg(json_build_object('at', a.attempted_at, 'statusCode', a.status_code, 'error', a.error, 'durationMs', a.duration_ms) ORDER BY a.id) " +
+            "FROM delivery_attempts a WHERE a.delivery_id = d.id), '[]')::text " +
+            "FROM deliveries d WHERE d.endpoint_id = $1 ORDER BY d.created_at DESC LIMIT 500");
+        command.Parameters.AddWithValue(endpointId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var deliveries = new List<DeliveryView>();
+        while (await reader.ReadAsync(cancellationToken))
         {
-            await using var command = db.CreateCommand(
-                "DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE status <> 'pending' AND created_at < $1 LIMIT $2)");
-            command.Parameters.AddWithValue(before);
-            command.Parameters.AddWithValue(batchSize);
-            var deleted = await command.ExecuteNonQueryAsync(cancellationToken);
-            total += deleted;
-            if (deleted < batchSize) return total;
+            var id = reader.GetGuid(0);
+            var status = reader.GetString(2);
+            deliveries.Add(new DeliveryView(id, WebhookId(id), reader.GetString(1), status, reader.GetInt32(3),
+                reader.IsDBNull(4) ? null : reader.GetInt32(4), reader.IsDBNull(5) ? null : reader.GetString(5),
+                reader.GetFieldValue<DateTimeOffset>(6), status == Pending && !reader.IsDBNull(7) ? reader.GetFieldValue<DateTimeOffset>(7) : null,
+                JsonSerializer.Deserialize<AttemptView[]>(reader.GetString(8), ServiceDefaultsExtensions.ApiJson)!));
         }
+        return deliveries;
     }
+
+    private NpgsqlCommand Command(string sql, NpgsqlTransaction? transaction) =>
+        transaction is null ? db.CreateCommand(sql) : new NpgsqlCommand(sql, transaction.Connection, transaction);
 }

@@ -3,21 +3,47 @@ using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.CircuitBreaker;
+using Polly.RateLimiting;
 using Polly.Timeout;
 
 namespace ArFleet.IsvWebhook;
 
 /// <summary>One resilience pipeline per endpoint (Polly): a cap on requests in flight, a rate limit, a circuit
 /// breaker and the timeout. Nothing waits in these limiters: a delivery they refuse is put back in the queue,
-/// so a dead or slow endpoint never holds the dispatcher's shared slots beyond its own cap.</summary>
+/// so a dead or slow endpoint never holds the dispatcher's shared slots beyond its own cap. An endpoint's own rate
+/// limit (PATCH rateLimitPerSecond) replaces the default rate on its next delivery.</summary>
 public sealed class EndpointIsolation(IOptions<WebhookOptions> options, TimeProvider clock) : IDisposable
 {
-    private sealed class Lane(ConcurrencyLimiter inFlight, TokenBucketRateLimiter rate, CircuitBreakerStateProvider circuit)
+    private sealed class Lane(ConcurrencyLimiter inFlight, int ratePerSecond, CircuitBreakerStateProvider circuit)
     {
         public ResiliencePipeline<HttpResponseMessage> Pipeline { get; set; } = ResiliencePipeline<HttpResponseMessage>.Empty;
         public ConcurrencyLimiter InFlight => inFlight;
-        public TokenBucketRateLimiter Rate => rate;
         public CircuitBreakerStateProvider Circuit => circuit;
+        /// <summary>Read at every acquisition, so that a changed rate takes effect without a new pipeline (and circuit).</summary>
+        public volatile TokenBucketRateLimiter Rate = NewRate(ratePerSecond);
+        public int RatePerSecond { get; private set; } = ratePerSecond;
+
+        public void ChangeRate(int ratePerSecond)
+        {
+            lock (this)
+            {
+                if (ratePerSecond == RatePerSecond) return;
+                var old = Rate;
+                Rate = NewRate(ratePerSecond);
+                RatePerSecond = ratePerSecond;
+                // Later, so an acquisition that read the old limiter a moment ago does not meet a disposed one.
+                _ = Task.Delay(TimeSpan.FromSeconds(10)).ContinueWith(_ => old.Dispose(), TaskScheduler.Default);
+            }
+        }
+
+        public static TokenBucketRateLimiter NewRate(int ratePerSecond) => new(new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = ratePerSecond,
+            TokensPerPeriod = ratePerSecond,
+            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        });
         private long openUntilTicks;
 
         /// <summary>Polly moves an open circuit to half-open only when something executes after the break, so the
@@ -32,7 +58,13 @@ public sealed class EndpointIsolation(IOptions<WebhookOptions> options, TimeProv
     private readonly ConcurrentDictionary<Guid, Lazy<Lane>> lanes = new();
     private readonly WebhookOptions options = options.Value;
 
-    public ResiliencePipeline<HttpResponseMessage> For(Guid endpointId) => LaneOf(endpointId).Pipeline;
+    /// <param name="ratePerSecond">The endpoint's own rate limit; null for Webhooks:Isolation:RatePerSecond.</param>
+    public ResiliencePipeline<HttpResponseMessage> For(Guid endpointId, int? ratePerSecond = null)
+    {
+        var lane = LaneOf(endpointId);
+        lane.ChangeRate(ratePerSecond ?? options.Isolation.RatePerSecond);
+        return lane.Pipeline;
+    }
 
     /// <summary>Endpoints that cannot take another request now (all in-flight slots used, or the circuit not
     /// closed): claims skip their deliveries instead of claiming and putting them back.</summary>
@@ -58,19 +90,11 @@ public sealed class EndpointIsolation(IOptions<WebhookOptions> options, TimeProv
     {
         var isolation = options.Isolation;
         var inFlight = new ConcurrencyLimiter(new ConcurrencyLimiterOptions { PermitLimit = isolation.MaxConcurrency, QueueLimit = 0 });
-        var rate = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = isolation.RatePerSecond,
-            TokensPerPeriod = isolation.RatePerSecond,
-            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-            QueueLimit = 0,
-            AutoReplenishment = true,
-        });
         var circuit = new CircuitBreakerStateProvider();
-        var lane = new Lane(inFlight, rate, circuit);
+        var lane = new Lane(inFlight, isolation.RatePerSecond, circuit);
         lane.Pipeline = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = clock }
             .AddRateLimiter(inFlight)
-            .AddRateLimiter(rate)
+            .AddRateLimiter(new RateLimiterStrategyOptions { RateLimiter = args => lane.Rate.AcquireAsync(1, args.Context.CancellationToken) })
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
             {
                 FailureRatio = isolation.FailureRatio,

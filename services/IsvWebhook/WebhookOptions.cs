@@ -50,6 +50,8 @@ public static class WebhookEventTypes
     public const string VoucherIssued = "voucher.issued";
     /// <summary>Operational: sent to a tenant's other endpoints when one is disabled, whatever their filter.</summary>
     public const string EndpointDisabled = "endpoint.disabled";
+    /// <summary>Sent by POST /v1/webhook-endpoints/{id}/test to that endpoint only, whatever its filter.</summary>
+    public const string Test = "webhook.test";
     /// <summary>The types an endpoint can subscribe to.</summary>
     public static readonly string[] All = [ScanResolved, VoucherIssued];
 }

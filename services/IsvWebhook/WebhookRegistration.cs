@@ -1,4 +1,6 @@
-using Microsoft.Extensions.Options;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Npgsql;
 
 namespace ArFleet.IsvWebhook;
 
@@ -13,8 +15,14 @@ public static class WebhookRegistration
         var retrySchedule = builder.Configuration.GetSection("Webhooks:RetrySchedule").Get<TimeSpan[]>();
         if (retrySchedule is { Length: > 0 }) builder.Services.PostConfigure<WebhookOptions>(o => o.RetrySchedule = retrySchedule);
         builder.Services.AddSingleton<HostResolver>(GuardedConnector.SystemResolver);
-        builder.Services.AddSingleton(sp => new GuardedConnector(sp.GetRequiredService<HostResolver>(), allowLoopback, sp.GetService<SocketConnector>()));
-        builder.Services.AddSingleton<EndpointStore>().AddSingleton<DeliveryQueue>().AddSingleton<EndpointIsolation>();
+        var allowAnyPort = builder.Environment.IsDevelopment(); // local receivers listen wherever they like
+        builder.Services.AddSingleton(sp => new GuardedConnector(sp.GetRequiredService<HostResolver>(), allowLoopback, sp.GetService<SocketConnector>(), allowAnyPort));
+        builder.Services.AddSingleton<EndpointStore>().AddSingleton<DeliveryQueue>().AddSingleton<IsvGrantStore>().AddSingleton<WebhookFanOut>()
+            .AddSingleton<EndpointDisabler>().AddSingleton<EndpointIsolation>().AddSingleton<EndpointSecrets>();
+        // Secrets are encrypted with a key ring kept in the service's own database, shared by every instance.
+        builder.Services.AddDataProtection().SetApplicationName("arfleet-isv-webhook");
+        builder.Services.AddOptions<KeyManagementOptions>()
+            .Configure<NpgsqlDataSource>((o, db) => o.XmlRepository = new PostgresXmlRepository(db));
 #pragma warning disable EXTEXP0001 // experimental API: the only way to opt one client out of the service-wide resilience defaults
         builder.Services.AddHttpClient(DeliveryDispatcher.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
             .RemoveAllResilienceHandlers() // deliveries have their own durable retry schedule and per-endpoint pipeline

@@ -10,7 +10,7 @@ public static class VoucherEndpoints
 
     public static void MapVoucherEndpoints(this WebApplication app)
     {
-        var vouchers = app.MapGroup("/v1/vouchers").WithTags("Vouchers").RequireAuthorization(ApiPolicies.Brand);
+        var vouchers = app.MapGroup("/v1/vouchers").WithTags("Vouchers").RequireRateLimiting(ApiRateLimits.PerKey).RequireAuthorization(ApiPolicies.Brand);
 
         vouchers.MapGet("/{code}", async (string code, HttpContext http, VoucherLedger ledger, TimeProvider clock, CancellationToken ct) =>
         {

@@ -25,6 +25,12 @@ public static class ImageInspector
         info = Inspect(data);
         if (info is null) return "The file is not a JPEG, PNG or WebP image.";
         if (info.Width <= 0 || info.Height <= 0) return "The image header has no valid dimensions.";
+        return DimensionsProblem(info, limits);
+    }
+
+    /// <summary>The pixel budget and side limits, from the header's dimensions alone: null when within them.</summary>
+    public static string? DimensionsProblem(ImageInfo info, ImageLimits limits)
+    {
         if (info.Width > limits.MaxSide || info.Height > limits.MaxSide || (long)info.Width * info.Height > limits.MaxPixels)
             return $"The image is {info.Width}x{info.Height}; at most {limits.MaxSide} px a side and {limits.MaxPixels} pixels are accepted.";
         if (info.Width < limits.MinSide || info.Height < limits.MinSide)

@@ -22,7 +22,8 @@ public static class ServiceDefaultsExtensions
     public const string LiveTag = "live";
     public const string ReadyTag = "ready";
 
-    /// <summary>OpenTelemetry, health checks, problem details, JSON conventions, OpenAPI and HttpClient resilience.</summary>
+    /// <summary>OpenTelemetry, health checks, problem details, JSON conventions, OpenAPI, HttpClient resilience and the
+    /// per-key rate limits.</summary>
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
     {
         builder.ConfigureOpenTelemetry();
@@ -33,6 +34,7 @@ public static class ServiceDefaultsExtensions
         builder.Services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpClientDefaults(http => http.AddStandardResilienceHandler());
+        builder.AddApiKeyRateLimits();
         return builder;
     }
 
@@ -91,6 +93,7 @@ public static class ServiceDefaultsExtensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseRateLimiter(); // after authentication (added first by WebApplication), for the groups that ask for ApiRateLimits.PerKey
         app.MapHealthChecks("/health/live", new HealthCheckOptions
         {
             Predicate = r => r.Tags.Contains(LiveTag), ResponseWriter = HealthReportWriter.WriteAsync,

@@ -7,12 +7,12 @@ namespace ArFleet.EndToEndTests;
 
 /// <summary>Bad input gets a clear problem-details answer and never takes a service down.</summary>
 [Collection(FleetCollection.Name)]
-public sealed class BadInputTests(FleetFixture fixture)
+public sealed class BadInputTests(FleetFixture fixture, Xunit.Abstractions.ITestOutputHelper output)
 {
     private Fleet Fleet => fixture.Fleet;
     private ArFleetClient Client => fixture.Client;
 
-    public static TheoryData<string> BadImages => ["text", "empty", "oversized", "truncated png", "decompression bomb"];
+    public static TheoryData<string> BadImages => ["text", "empty", "oversized", "truncated png", "decompression bomb", "20,000 px png header"];
 
     private static byte[] BadImage(string kind) => kind switch
     {
@@ -21,6 +21,7 @@ public sealed class BadInputTests(FleetFixture fixture)
         "oversized" => new byte[5 * 1024 * 1024],
         "truncated png" => TestImages.Plain(100, 100)[..40],
         "decompression bomb" => PngHeaderClaiming(100_000, 100_000),
+        "20,000 px png header" => PngHeaderClaiming(20_000, 20_000),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
@@ -64,6 +65,78 @@ public sealed class BadInputTests(FleetFixture fixture)
             await AssertProblem(response, HttpStatusCode.BadRequest);
         }
         await AssertFleetHealthy();
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_30_MB_upload_is_refused_before_it_is_read(bool chunked)
+    {
+        var app = await Client.CreateTenantAsync("Scan App", "app");
+        var ingest = Fleet.Services["ingest"].ProcessId;
+        var (rssBefore, peakBefore) = Memory(ingest);
+
+        const long size = 30L * 1024 * 1024;
+        var body = new CountingContent(size, chunked);
+        using var form = new MultipartFormDataContent { { new StringContent("u"), "userId" }, { new StringContent("d"), "deviceId" }, { body, "image", "scan.jpg" } };
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(Fleet.Ingest, "/v1/scans?wait=0")) { Content = form };
+        request.Headers.Authorization = new("Bearer", app.ApiKey);
+        using var http = new HttpClient();
+        HttpStatusCode? status = null;
+        string? refusal = null;
+        try
+        {
+            using var response = await http.SendAsync(request);
+            status = response.StatusCode;
+            refusal = await response.Content.ReadAsStringAsync();
+        }
+        catch (HttpRequestException e)
+        {
+            refusal = e.Message; // the service answered and closed the connection while the client was still sending
+        }
+
+        var (rssAfter, peakAfter) = Memory(ingest);
+        output.WriteLine($"{(chunked ? "chunked" : "Content-Length")} 30 MB upload: {status?.ToString() ?? "connection closed"} after the client wrote " +
+            $"{body.Written / 1024.0 / 1024:0.0} MB; ingest RSS {rssBefore / 1024} -> {rssAfter / 1024} MB, peak {peakBefore / 1024} -> {peakAfter / 1024} MB");
+        if (status is not null)
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, status);
+            Assert.Contains("too large", refusal);
+        }
+        // Refused at the limit (4 MB of image, plus what the sockets buffer), not at Kestrel's default of ~28 MB.
+        Assert.True(body.Written < 16L * 1024 * 1024, $"the client wrote {body.Written} bytes before the refusal");
+        Assert.True(peakAfter - peakBefore < 24 * 1024, $"ingest's peak resident memory grew by {(peakAfter - peakBefore) / 1024} MB");
+        await AssertFleetHealthy();
+    }
+
+    /// <summary>Resident and peak resident memory of a process in KiB, from /proc.</summary>
+    private static (long Rss, long Peak) Memory(int pid)
+    {
+        var status = File.ReadAllLines($"/proc/{pid}/status");
+        long Field(string name) => long.Parse(status.Single(l => l.StartsWith(name + ":")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+        return (Field("VmRSS"), Field("VmHWM"));
+    }
+
+    /// <summary>Zeros written in 64 KiB pieces, counting what the server let through; with or without a Content-Length.</summary>
+    private sealed class CountingContent(long size, bool chunked) : HttpContent
+    {
+        public long Written;
+
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            var piece = new byte[64 * 1024];
+            for (long sent = 0; sent < size; sent += piece.Length)
+            {
+                await stream.WriteAsync(piece);
+                Interlocked.Add(ref Written, piece.Length);
+            }
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = size;
+            return !chunked;
+        }
     }
 
     [Fact]

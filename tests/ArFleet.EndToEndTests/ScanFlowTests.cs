@@ -116,6 +116,36 @@ public sealed class ScanFlowTests(FleetFixture fixture)
         Assert.NotEqual((string?)firstScan["scanId"], (string?)(await other.Content.ReadFromJsonAsync<JsonObject>())!["scanId"]);
     }
 
+    [Fact]
+    public async Task An_idempotency_key_reused_with_another_request_answers_422_and_leaves_the_first_scan_unchanged()
+    {
+        var app = await Client.CreateTenantAsync("Scan App", "app");
+        var photo = TestImages.UnrelatedPhoto(seed: 21);
+        using var first = await Client.SubmitScanAsync(app.ApiKey, photo, "alice", "phone-a", wait: 10, idempotencyKey: "order-7");
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        var original = (await first.Content.ReadFromJsonAsync<JsonObject>())!;
+
+        // Another user, another device, another image: each is another request, not a retry of the first.
+        (string User, string Device, byte[] Image)[] others =
+            [("mallory", "phone-a", photo), ("alice", "phone-m", photo), ("alice", "phone-a", TestImages.UnrelatedPhoto(seed: 22))];
+        foreach (var (user, device, image) in others)
+        {
+            using var reused = await Client.SubmitScanAsync(app.ApiKey, image, user, device, wait: 0, idempotencyKey: "order-7");
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, reused.StatusCode);
+            Assert.Equal("application/problem+json", reused.Content.Headers.ContentType?.MediaType);
+            var problem = (await reused.Content.ReadFromJsonAsync<JsonObject>())!;
+            Assert.Contains("Idempotency-Key", (string?)problem["title"]);
+            Assert.Null(problem["scanId"]);
+        }
+
+        // The first scan is as it was, and a true retry still answers it.
+        var stored = await Client.GetJsonAsync(Fleet.Ingest, $"/v1/scans/{original["scanId"]}", app.ApiKey);
+        Assert.Equal(original.ToJsonString(), stored.ToJsonString());
+        using var retry = await Client.SubmitScanAsync(app.ApiKey, photo, "alice", "phone-a", wait: 0, idempotencyKey: "order-7");
+        Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
+        Assert.Equal(original.ToJsonString(), (await retry.Content.ReadFromJsonAsync<JsonObject>())!.ToJsonString());
+    }
+
     private static HashSet<string> VoucherIssuedScanIds(IEnumerable<WebhookReceiver.Received> received) =>
         received.Select(r => JsonNode.Parse(r.Body)!).Where(b => (string?)b["type"] == "voucher.issued")
             .Select(b => (string)b["data"]!["scanId"]!).ToHashSet();

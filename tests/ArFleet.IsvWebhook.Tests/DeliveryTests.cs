@@ -164,6 +164,10 @@ public sealed class DeliveryTests(WebhookFleetFixture fixture, ITestOutputHelper
     [InlineData("http://169.254.169.254/latest/meta-data/")]
     [InlineData("http://[fd00::1]/hooks")]
     [InlineData("https://[::ffff:10.0.0.1]/hooks")]
+    [InlineData("https://[::a00:1]/hooks")]                                   // IPv4-compatible ::/96
+    [InlineData("https://[64:ff9b:1::a00:1]/hooks")]                          // NAT64 local use
+    [InlineData("https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/hooks")]      // Teredo
+    [InlineData("https://[fec0::1]/hooks")]                                   // site-local
     public async Task Registration_answers_problem_details_for_internal_addresses(string url)
     {
         var brand = await Client.CreateTenantAsync("Curious", "brand");

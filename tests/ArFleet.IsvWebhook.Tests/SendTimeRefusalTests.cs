@@ -25,6 +25,10 @@ public sealed class SendTimeRefusalTests : IDisposable
             "rebind.example" => [IPAddress.Parse("10.0.0.7")],
             "mixed.example" => [IPAddress.Parse("93.184.215.14"), IPAddress.Parse("169.254.169.254")],
             "public.example" => [IPAddress.Parse("93.184.215.14")],
+            "compatible.example" => [IPAddress.Parse("::a00:7")],
+            "nat64-local.example" => [IPAddress.Parse("64:ff9b:1::a00:7")],
+            "teredo.example" => [IPAddress.Parse("2001:0:4136:e378:8000:63bf:3fff:fdd2")],
+            "site-local.example" => [IPAddress.Parse("fec0::7")],
             _ => Array.Empty<IPAddress>(),
         }));
         builder.Services.AddSingleton<SocketConnector>((addresses, _, _) =>
@@ -44,12 +48,44 @@ public sealed class SendTimeRefusalTests : IDisposable
     [InlineData("https://loopback.example/hooks")]
     [InlineData("https://rebind.example/hooks")]
     [InlineData("https://mixed.example/hooks")]
+    [InlineData("https://compatible.example/hooks")]
+    [InlineData("https://nat64-local.example/hooks")]
+    [InlineData("https://teredo.example/hooks")]
+    [InlineData("https://site-local.example/hooks")]
+    [InlineData("https://public.example:8080/hooks")]
+    [InlineData("https://public.example:25/hooks")]
     public async Task Internal_destinations_are_refused_at_connect_time(string url)
     {
         var client = services.GetRequiredService<IHttpClientFactory>().CreateClient(DeliveryDispatcher.HttpClientName);
         var e = await Assert.ThrowsAnyAsync<HttpRequestException>(() => client.PostAsync(url, new StringContent("{}")));
-        Assert.IsType<RefusedAddressException>(e.InnerException ?? e);
+        var refused = Assert.IsType<RefusedAddressException>(e.InnerException ?? e);
+        if (!IPAddress.TryParse(new Uri(url).Host.Trim('[', ']'), out _)) // a name: the tenant sees the message, never what it resolved to
+            Assert.DoesNotContain(refused.Address?.ToString() ?? "no address", refused.Message);
         Assert.Empty(connections);
+    }
+
+    [Theory]
+    [InlineData("compatible.example", "::a00:7")]
+    [InlineData("nat64-local.example", "64:ff9b:1::a00:7")]
+    [InlineData("teredo.example", "2001:0:4136:e378:8000:63bf:3fff:fdd2")]
+    [InlineData("site-local.example", "fec0::7")]
+    [InlineData("rebind.example", "10.0.0.7")]
+    public async Task Registration_refuses_a_name_that_resolves_inside_without_naming_the_address(string host, string address)
+    {
+        var problem = await WebhookUrls.ProblemWithAsync($"https://{host}/hooks", services.GetRequiredService<GuardedConnector>(), false, CancellationToken.None);
+        Assert.NotNull(problem);
+        Assert.Contains("may not reach", problem);
+        Assert.DoesNotContain(address, problem);
+        Assert.DoesNotContain(IPAddress.Parse(address).ToString(), problem);
+    }
+
+    [Fact]
+    public async Task Port_8443_passes_the_check_and_reaches_the_connector()
+    {
+        var client = services.GetRequiredService<IHttpClientFactory>().CreateClient(DeliveryDispatcher.HttpClientName);
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => client.PostAsync("https://public.example:8443/hooks", new StringContent("{}")));
+        Assert.Single(connections);
+        Assert.Null(await WebhookUrls.ProblemWithAsync("https://public.example:8443/hooks", services.GetRequiredService<GuardedConnector>(), false, CancellationToken.None));
     }
 
     [Fact]
@@ -70,6 +106,8 @@ public sealed class SendTimeRefusalTests : IDisposable
     [InlineData("http://public.example/hooks")]
     [InlineData("https://user:pass@public.example/hooks")]
     [InlineData("ftp://public.example/hooks")]
+    [InlineData("https://public.example:8080/hooks")]
+    [InlineData("https://public.example:22/hooks")]
     [InlineData("not a url")]
     public async Task Registration_refuses_internal_and_non_https_urls_when_the_development_setting_is_off(string url)
     {

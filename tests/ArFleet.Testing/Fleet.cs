@@ -248,6 +248,7 @@ public sealed class ServiceProcess : IDisposable
 
     public string Name { get; }
     public Uri BaseAddress { get; }
+    public int ProcessId => process.Id;
 
     private ServiceProcess(string name, Uri baseAddress, Process process)
     {

@@ -26,6 +26,19 @@ public class WebhookAddressPolicyTests
     [InlineData("fe80::1")]
     [InlineData("ff02::1")]
     [InlineData("64:ff9b::a00:1")]
+    [InlineData("::")]
+    [InlineData("::a00:1")]                                 // IPv4-compatible
+    [InlineData("::ffff:0:a00:1")]                          // IPv4-translated
+    [InlineData("64:ff9b:1::a00:1")]                        // NAT64 local use
+    [InlineData("2001:0:4136:e378:8000:63bf:3fff:fdd2")]    // Teredo
+    [InlineData("2001:db8::1")]                             // documentation
+    [InlineData("2002:a00:1::1")]                           // 6to4
+    [InlineData("fec0::1")]                                 // site-local
+    [InlineData("100::1")]                                  // discard-only
+    [InlineData("192.0.2.1")]                               // documentation
+    [InlineData("198.51.100.1")]
+    [InlineData("203.0.113.1")]
+    [InlineData("192.88.99.1")]                             // 6to4 relay
     public void Internal_addresses_are_refused(string address) =>
         Assert.False(WebhookAddressPolicy.IsAllowed(IPAddress.Parse(address), allowLoopback: false));
 
@@ -33,6 +46,8 @@ public class WebhookAddressPolicyTests
     [InlineData("93.184.215.14")]
     [InlineData("172.32.0.1")]
     [InlineData("2606:2800:21f:cb07:6820:80da:af6b:8b2c")]
+    [InlineData("2a00:1450:4001:82b::200e")]
+    [InlineData("2001:4860:4860::8888")]                    // outside 2001::/23
     public void Public_addresses_are_allowed(string address) =>
         Assert.True(WebhookAddressPolicy.IsAllowed(IPAddress.Parse(address), allowLoopback: false));
 
@@ -45,6 +60,16 @@ public class WebhookAddressPolicyTests
     }
 
     [Theory]
+    [InlineData(443, false, true)]
+    [InlineData(8443, false, true)]
+    [InlineData(80, false, false)]
+    [InlineData(8080, false, false)]
+    [InlineData(5432, false, false)]
+    [InlineData(8080, true, true)]
+    public void Only_the_https_ports_are_allowed_outside_development(int port, bool development, bool allowed) =>
+        Assert.Equal(allowed, WebhookAddressPolicy.IsAllowedPort(port, development));
+
+    [Theory]
     [InlineData("rebind.example", "127.0.0.1")]
     [InlineData("metadata.example", "169.254.169.254")]
     [InlineData("mixed.example", "93.184.215.14,10.0.0.7")]
@@ -52,7 +77,10 @@ public class WebhookAddressPolicyTests
     {
         HostResolver resolver = (_, _) => Task.FromResult(addresses.Split(',').Select(IPAddress.Parse).ToArray());
         var connector = new GuardedConnector(resolver, allowLoopback: false);
-        await Assert.ThrowsAsync<RefusedAddressException>(() => connector.CheckedAddressesAsync(host, CancellationToken.None));
+        var refused = await Assert.ThrowsAsync<RefusedAddressException>(() => connector.CheckedAddressesAsync(host, CancellationToken.None));
+        Assert.NotNull(refused.Address);
+        Assert.DoesNotContain(refused.Address.ToString(), refused.Message);
+        Assert.Contains(host, refused.Message);
     }
 
     [Theory]

@@ -21,7 +21,7 @@ await using var db = new NpgsqlDataSourceBuilder(connectionString).Build();
 try
 {
     var store = new CampaignStore(db);
-    var tenants = new TenantStore(db);
+    var tenants = new TenantStore(db, Microsoft.Extensions.Options.Options.Create(new TenantOptions()));
     var targets = new TargetStore(db);
     var (brand, _) = await tenants.CreateAsync("bench brand", TenantKinds.Brand, default);
     var targetIds = new Guid[campaignCount / 2];

@@ -24,7 +24,7 @@ receiver.MapPost("/hooks/{endpoint}", () => { Interlocked.Increment(ref received
 await receiver.StartAsync();
 var receiverUrl = receiver.Urls.Single();
 
-var body = WebhookEndpointApi.Envelope(WebhookEventTypes.ScanResolved, DateTimeOffset.UtcNow,
+var body = WebhookEnvelope.Serialize(WebhookEventTypes.ScanResolved, DateTimeOffset.UtcNow,
     new { scanId = Guid.NewGuid(), status = "resolved", outcome = "noReward" });
 
 // Baseline: a plain HttpClient loop, the same body, the same concurrency.
@@ -63,14 +63,14 @@ await host.StartAsync();
 try
 {
     var store = host.Services.GetRequiredService<EndpointStore>();
-    var queue = host.Services.GetRequiredService<DeliveryQueue>();
+    var fanOut = host.Services.GetRequiredService<WebhookFanOut>();
     var tenant = Guid.NewGuid();
     for (var e = 0; e < endpointCount; e++)
         await store.CreateAsync(new WebhookEndpoint(Guid.CreateVersion7(), tenant, $"{receiverUrl}/hooks/{e}", [WebhookEventTypes.ScanResolved],
             DateTimeOffset.UtcNow, null, null), WebhookSigner.NewSecret(), CancellationToken.None);
     var events = deliveries / endpointCount;
     await Parallel.ForAsync(0, events, async (i, ct) =>
-        await queue.EnqueueAsync(tenant, WebhookEventTypes.ScanResolved, $"bench:{i}", body, null, ct));
+        await fanOut.EnqueueAsync(tenant, WebhookEventTypes.ScanResolved, $"bench:{i}", body, null, ct));
     var total = events * endpointCount;
 
     Interlocked.Exchange(ref received, 0);

@@ -1,0 +1,34 @@
+using ArFleet.Contracts;
+using Npgsql;
+
+namespace ArFleet.IsvWebhook;
+
+/// <summary>The brands' grants to ISVs (from campaign-rules' IsvGrantChanged), in the isv_grants table: a granted ISV's
+/// endpoints receive the brand's events too.</summary>
+public sealed class IsvGrantStore(NpgsqlDataSource db)
+{
+    /// <summary>The newest change wins, whatever order the events arrive in.</summary>
+    public async Task RecordAsync(IsvGrantChanged change, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand(
+            "INSERT INTO isv_grants (brand_tenant_id, isv_tenant_id, granted, changed_at) VALUES ($1, $2, $3, $4) " +
+            "ON CONFLICT (brand_tenant_id, isv_tenant_id) DO UPDATE SET granted = EXCLUDED.granted, changed_at = EXCLUDED.changed_at " +
+            "WHERE isv_grants.changed_at < EXCLUDED.changed_at");
+        command.Parameters.AddWithValue(change.TenantId);
+        command.Parameters.AddWithValue(change.IsvTenantId);
+        command.Parameters.AddWithValue(change.Granted);
+        command.Parameters.AddWithValue(change.OccurredAt);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>The ISV tenants the brand has granted access now.</summary>
+    public async Task<Guid[]> GranteesOfAsync(Guid brandTenantId, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand("SELECT isv_tenant_id FROM isv_grants WHERE brand_tenant_id = $1 AND granted");
+        command.Parameters.AddWithValue(brandTenantId);
+        var grantees = new List<Guid>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) grantees.Add(reader.GetGuid(0));
+        return [.. grantees];
+    }
+}
