@@ -248,6 +248,7 @@ public sealed class ServiceProcess : IDisposable
 
     public string Name { get; }
     public Uri BaseAddress { get; }
+    /// <summary>The service's process id (the dotnet host running its DLL).</summary>
     public int ProcessId => process.Id;
 
     private ServiceProcess(string name, Uri baseAddress, Process process)
@@ -291,9 +292,6 @@ public sealed class ServiceProcess : IDisposable
     }
 
     public bool IsRunning => !process.HasExited;
-
-    /// <summary>The service's process id (the dotnet host running its DLL).</summary>
-    public int ProcessId => process.Id;
 
     /// <summary>Completes with the exit code when the process ends.</summary>
     public Task<int> Exited => exited.Task;
