@@ -11,9 +11,6 @@ public static class WebhookRegistration
         var allowLoopback = builder.Environment.IsDevelopment() && builder.Configuration.GetValue<bool>("Webhooks:AllowLoopback");
         builder.Services.Configure<WebhookOptions>(builder.Configuration.GetSection("Webhooks"));
         builder.Services.PostConfigure<WebhookOptions>(o => o.AllowLoopback = allowLoopback); // never outside Development
-        // The binder appends a configured array to the default one; a configured schedule is meant to replace it.
-        var retrySchedule = builder.Configuration.GetSection("Webhooks:RetrySchedule").Get<TimeSpan[]>();
-        if (retrySchedule is { Length: > 0 }) builder.Services.PostConfigure<WebhookOptions>(o => o.RetrySchedule = retrySchedule);
         builder.Services.AddSingleton<HostResolver>(GuardedConnector.SystemResolver);
         var allowAnyPort = builder.Environment.IsDevelopment(); // local receivers listen wherever they like
         builder.Services.AddSingleton(sp => new GuardedConnector(sp.GetRequiredService<HostResolver>(), allowLoopback, sp.GetService<SocketConnector>(), allowAnyPort));

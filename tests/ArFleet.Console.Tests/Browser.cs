@@ -26,7 +26,9 @@ public sealed class Browser : IDisposable
         var options = new ChromeOptions { BinaryLocation = ChromiumPath };
         options.AddArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-            $"--user-data-dir={profile}", "--window-size=1280,1000");
+            $"--user-data-dir={profile}", "--window-size=1280,1000",
+            // Chromium's own test pattern as the camera, allowed without a prompt: the scanner's getUserMedia path.
+            "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream");
         Driver = new ChromeDriver(service, options, TimeSpan.FromSeconds(90));
         Driver.Manage().Timeouts().PageLoad = TimeSpan.FromSeconds(60);
         ScreenshotFolder = Environment.GetEnvironmentVariable("ARFLEET_SCREENSHOTS") is { Length: > 0 } folder ? folder

@@ -2,8 +2,7 @@ using ArFleet.Testing;
 
 namespace ArFleet.ConsoleTests;
 
-/// <summary>One fleet with its console and one browser for the collection. Webhook retries are compressed so a failing
-/// endpoint's delivery fails within seconds (and its circuit stays closed), for the replay test.</summary>
+/// <summary>One fleet with its console and one browser for the collection.</summary>
 public sealed class ConsoleFixture : IAsyncLifetime
 {
     public Fleet Fleet { get; private set; } = null!;
@@ -12,13 +11,9 @@ public sealed class ConsoleFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var settings = new Dictionary<string, string>
-        {
-            ["Webhooks__PollInterval"] = "00:00:00.100",
-            ["Webhooks__Isolation__MinimumThroughput"] = "1000",
-        };
-        for (var i = 0; i < 7; i++) settings[$"Webhooks__RetrySchedule__{i}"] = "00:00:00.200";
-        Fleet = await Fleet.StartWithInfrastructureAsync(settings);
+        // The default retry schedule (the first retry 5 s after the first attempt): a configured one is appended to it
+        // by the configuration binder rather than replacing it, so it cannot be shortened here.
+        Fleet = await Fleet.StartWithInfrastructureAsync(new Dictionary<string, string> { ["Webhooks__PollInterval"] = "00:00:00.100" });
         Client = new ArFleetClient(Fleet);
         Browser = new Browser();
     }

@@ -44,7 +44,7 @@ public sealed class TenantAdminTests(FleetFixture fixture, ITestOutputHelper out
     {
         var brand = await Client.CreateTenantAsync("Suspended brand", "brand");
         var app = await Client.CreateTenantAsync("Scan App", "app");
-        var (targetId, targetImage) = await Client.CreateActiveTargetAsync(brand.ApiKey, seed: 41);
+        var (targetId, targetImage) = await Client.CreateActiveTargetAsync(brand.ApiKey, seed: 71);
         await Client.CreateCampaignAsync(brand.ApiKey, ArFleetClient.VoucherCampaign(targetId, budget: 10));
         Assert.Equal("rewarded", await ScanOutcomeAsync(app.ApiKey, targetImage, "before"));
 

@@ -43,8 +43,10 @@ export async function render(main) {
     const note = h('div', { 'aria-live': 'polite' });
     const since = h('input', { type: 'datetime-local', value: new Date(Date.now() - 86_400_000 - new Date().getTimezoneOffset() * 60_000).toISOString().slice(0, 16) });
     const loadDeliveries = async () => {
+      deliveries.setAttribute('aria-busy', 'true');
       try { deliveries.replaceChildren(deliveryTable(await get('webhooks', `/v1/webhook-endpoints/${id}/deliveries`))); }
       catch (error) { deliveries.replaceChildren(problemBox(error)); }
+      finally { deliveries.removeAttribute('aria-busy'); }
     };
     const replay = async () => {
       try {
@@ -85,7 +87,7 @@ function deliveryTable(deliveries) {
   if (deliveries.length === 0) return h('p', { class: 'muted' }, 'No deliveries yet.');
   return h('table', { class: 'deliveries' },
     h('thead', {}, h('tr', {}, ['Event', 'Status', 'Attempts', 'Last answer', 'Created', 'Attempt log'].map(t => h('th', { scope: 'col' }, t)))),
-    h('tbody', {}, deliveries.map(d => h('tr', { 'data-delivery-id': d.deliveryId, 'data-status': d.status },
+    h('tbody', {}, deliveries.map(d => h('tr', { 'data-delivery-id': d.deliveryId, 'data-status': d.status, 'data-attempts': d.attempts },
       h('td', {}, d.eventType, h('div', { class: 'muted' }, d.webhookId)),
       h('td', {}, status(d.status), d.nextAttemptAt && d.status === 'pending' ? h('div', { class: 'muted' }, `next ${when(d.nextAttemptAt)}`) : null),
       h('td', {}, d.attempts),
