@@ -16,7 +16,7 @@ public sealed class CampaignStatsTests(FleetFixture fixture)
     {
         var brand = await Client.CreateTenantAsync("Stats Tea", "brand");
         var app = await Client.CreateTenantAsync("Stats App", "app");
-        var (targetId, image) = await Client.CreateActiveTargetAsync(brand.ApiKey, seed: 41);
+        var (targetId, image) = await Client.CreateActiveTargetAsync(brand.ApiKey, seed: 61);
         var campaignId = await Client.CreateCampaignAsync(brand.ApiKey,
             ArFleetClient.VoucherCampaign(targetId, budget: 10, ("limits", new { perUser = 1 })));
 
@@ -47,7 +47,7 @@ public sealed class CampaignStatsTests(FleetFixture fixture)
     {
         var brand = await Client.CreateTenantAsync("Stats Owner", "brand");
         var other = await Client.CreateTenantAsync("Stats Other", "brand");
-        var (targetId, _) = await Client.CreateActiveTargetAsync(brand.ApiKey, seed: 42);
+        var (targetId, _) = await Client.CreateActiveTargetAsync(brand.ApiKey, seed: 62);
         var campaignId = await Client.CreateCampaignAsync(brand.ApiKey, ArFleetClient.VoucherCampaign(targetId));
 
         using var foreign = await Client.SendAsync(HttpMethod.Get, Fleet.Campaigns, $"/v1/campaigns/{campaignId}/stats", other.ApiKey);
