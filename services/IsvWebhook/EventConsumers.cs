@@ -12,7 +12,7 @@ public sealed class ScanResolvedConsumer(DeliveryQueue queue) : IConsumer<ScanRe
     {
         var e = context.Message;
         var body = WebhookEndpointApi.Envelope(WebhookEventTypes.ScanResolved, e.OccurredAt,
-            new { e.ScanId, e.Status, e.Outcome, e.CampaignId, e.Target, e.Reward, e.Action });
+            new { e.ScanId, e.Status, e.Outcome, e.CampaignId, e.Target, e.Reward, e.Action, e.Fraud });
         return queue.EnqueueAsync(e.TenantId, WebhookEventTypes.ScanResolved, $"{WebhookEventTypes.ScanResolved}:{e.ScanId}", body,
             Activity.Current?.Id, context.CancellationToken);
     }
