@@ -11,6 +11,18 @@ public record GeoFence(double Lat, double Lon, double RadiusMeters);
 
 public record ActionSpec(string? Type, string? Url, string? AppId, string? Path);
 
+/// <summary>What a campaign does with a scan recognition suspects (see FraudSignals): refuse it (the default), flag it (reward
+/// it, with the signals in the result and webhook) or ignore the signal.</summary>
+public record FraudPolicy(string? Recapture, string? DuplicateImage)
+{
+    public const string Refuse = "refuse", Flag = "flag", Ignore = "ignore";
+    public static readonly string[] Actions = [Refuse, Flag, Ignore];
+    public static readonly FraudPolicy Default = new(Refuse, Refuse);
+
+    /// <summary>The policy with every unset field at its default.</summary>
+    public FraudPolicy Effective() => new(Recapture ?? Refuse, DuplicateImage ?? Refuse);
+}
+
 public static class RewardTypes
 {
     public const string Voucher = "voucher";
@@ -42,8 +54,11 @@ public record Campaign(
     ActionSpec? Action,
     DateTimeOffset CreatedAt,
     double WinProbability = 1,
-    string TimeZone = "UTC")
+    string TimeZone = "UTC",
+    FraudPolicy? Fraud = null)
 {
+    public FraudPolicy FraudPolicy => Fraud?.Effective() ?? FraudPolicy.Default;
+
     public CampaignAction? ToAction() => Action is null ? null : new CampaignAction(Action.Type!, Action.Url, Action.AppId, Action.Path);
 
     public RewardLimits ToLimits(DateTimeOffset scannedAt) =>

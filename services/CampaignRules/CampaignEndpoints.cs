@@ -12,7 +12,7 @@ public static class CampaignEndpoints
     public record CampaignView(
         Guid CampaignId, Guid TenantId, string Name, string Status, Guid[] TargetIds, DateTimeOffset StartsAt, DateTimeOffset EndsAt,
         int Priority, RewardSpec Reward, LimitsSpec Limits, GeoFence? GeoFence, ActionSpec? Action, double WinProbability,
-        string TimeZone, DateTimeOffset CreatedAt, long Issued, long? Remaining);
+        string TimeZone, DateTimeOffset CreatedAt, long Issued, long? Remaining, FraudPolicy Fraud);
 
     public record CampaignPage(List<CampaignView> Items, Guid? NextAfter);
 
@@ -113,7 +113,7 @@ public static class CampaignEndpoints
     private static Campaign FromRequest(Guid campaignId, Guid tenantId, string status, CampaignRequest r, DateTimeOffset createdAt) =>
         new(campaignId, tenantId, r.Name!.Trim(), status, r.TargetIds!.Distinct().ToArray(),
             r.StartsAt!.Value.ToUniversalTime(), r.EndsAt!.Value.ToUniversalTime(), r.Priority ?? 0,
-            r.Reward!, r.Limits ?? new LimitsSpec(0, 0, 0), r.GeoFence, r.Action, createdAt, r.WinProbability ?? 1, r.TimeZone ?? "UTC");
+            r.Reward!, r.Limits ?? new LimitsSpec(0, 0, 0), r.GeoFence, r.Action, createdAt, r.WinProbability ?? 1, r.TimeZone ?? "UTC", r.Fraud);
 
     private static async Task<CampaignView> ViewAsync(Campaign c, CampaignStore store, CancellationToken ct) =>
         View(c, (await store.IssuedCountsAsync([c.CampaignId], ct)).GetValueOrDefault(c.CampaignId));
@@ -127,6 +127,6 @@ public static class CampaignEndpoints
             _ => null,
         };
         return new CampaignView(c.CampaignId, c.TenantId, c.Name, c.Status, c.TargetIds, c.StartsAt, c.EndsAt, c.Priority,
-            c.Reward, c.Limits, c.GeoFence, c.Action, c.WinProbability, c.TimeZone, c.CreatedAt, issued, remaining);
+            c.Reward, c.Limits, c.GeoFence, c.Action, c.WinProbability, c.TimeZone, c.CreatedAt, issued, remaining, c.FraudPolicy);
     }
 }

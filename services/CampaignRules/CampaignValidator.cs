@@ -11,7 +11,8 @@ public record CampaignRequest(
     ActionSpec? Action,
     int? Priority,
     double? WinProbability = null,
-    string? TimeZone = null);
+    string? TimeZone = null,
+    FraudPolicy? Fraud = null);
 
 /// <summary>Checks a campaign request field by field; the first problem found is named with its field.</summary>
 public static class CampaignValidator
@@ -41,6 +42,10 @@ public static class CampaignValidator
             return new("winProbability", "must be greater than 0 and at most 1");
         if (r.TimeZone is not null && !RuleEvaluator.IsKnownTimeZone(r.TimeZone))
             return new("timeZone", "must be an IANA time zone such as Asia/Shanghai");
+        if (r.Fraud is { Recapture: { } recapture } && !FraudPolicy.Actions.Contains(recapture))
+            return new("fraud.recapture", "must be one of: refuse, flag, ignore");
+        if (r.Fraud is { DuplicateImage: { } duplicate } && !FraudPolicy.Actions.Contains(duplicate))
+            return new("fraud.duplicateImage", "must be one of: refuse, flag, ignore");
         return null;
     }
 

@@ -12,8 +12,8 @@ public abstract record RuleDecision
     public sealed record RequestReward(Campaign Campaign) : RuleDecision;
 }
 
-/// <summary>The scan as rules see it.</summary>
-public record ScanFacts(Guid ScanId, DateTimeOffset At, GeoPoint? Location);
+/// <summary>The scan as rules see it; Fraud is what recognition found suspicious in it.</summary>
+public record ScanFacts(Guid ScanId, DateTimeOffset At, GeoPoint? Location, FraudSignals? Fraud = null);
 
 public static class RuleEvaluator
 {
@@ -33,9 +33,31 @@ public static class RuleEvaluator
 
         var winner = running.FirstOrDefault(c => IsInside(c.GeoFence, scan.Location));
         if (winner is null) return new RuleDecision.Resolve(ScanOutcome.OutsideGeoFence, running[0]);
+        if (Refusal(winner.FraudPolicy, scan.Fraud) is { } refused) return new RuleDecision.Resolve(refused, winner);
         if (winner.Reward.Type == RewardTypes.None || !Draw(lotterySeed, scan.ScanId, winner.WinProbability))
             return new RuleDecision.Resolve(ScanOutcome.NoReward, winner);
         return new RuleDecision.RequestReward(winner);
+    }
+
+    /// <summary>The outcome of a scan the campaign's fraud policy refuses, or null: an image another user or device sent
+    /// before (duplicateImage), then a suspected recapture.</summary>
+    public static ScanOutcome? Refusal(FraudPolicy policy, FraudSignals? fraud)
+    {
+        if (fraud is null) return null;
+        if (policy.DuplicateImage == FraudPolicy.Refuse && fraud.Reasons.Contains(FraudSignals.DuplicateImage)) return ScanOutcome.DuplicateImage;
+        if (policy.Recapture == FraudPolicy.Refuse && fraud.Reasons.Contains(FraudSignals.Recapture)) return ScanOutcome.SuspectedRecapture;
+        return null;
+    }
+
+    /// <summary>The signals the scan's result and webhook show under the policy: a signal the campaign ignores is left out
+    /// (the recapture score and its cues, or duplicateImage); without a campaign, all of them.</summary>
+    public static FraudSignals? Shown(FraudPolicy? policy, FraudSignals? fraud)
+    {
+        if (fraud is null || policy is null) return fraud;
+        var recapture = policy.Recapture != FraudPolicy.Ignore;
+        var duplicate = policy.DuplicateImage != FraudPolicy.Ignore;
+        var reasons = fraud.Reasons.Where(r => r == FraudSignals.DuplicateImage ? duplicate : recapture).ToArray();
+        return recapture ? fraud with { Reasons = reasons } : reasons.Length == 0 ? null : new FraudSignals(null, reasons);
     }
 
     /// <summary>True with the given probability, decided by a hash of the seed and the scan id.</summary>

@@ -13,7 +13,7 @@ public sealed class ScanRecognizedConsumer(CampaignCache cache, IConfiguration c
     {
         var scan = context.Message;
         var campaigns = cache.ForTarget(scan.Target.TargetId).Where(c => c.TenantId == scan.TenantId);
-        switch (RuleEvaluator.Evaluate(campaigns, new ScanFacts(scan.ScanId, scan.OccurredAt, scan.Location), lotterySeed))
+        switch (RuleEvaluator.Evaluate(campaigns, new ScanFacts(scan.ScanId, scan.OccurredAt, scan.Location, scan.Fraud), lotterySeed))
         {
             case RuleDecision.RequestReward(var campaign):
                 var r = campaign.Reward;
@@ -22,12 +22,13 @@ public sealed class ScanRecognizedConsumer(CampaignCache cache, IConfiguration c
                     r.Type == RewardTypes.RedEnvelope
                         ? new RewardTerms(r.Count!.Value, 0, r.Currency ?? "CNY", r.ValidDays ?? 30, r.TotalCents!.Value)
                         : new RewardTerms(r.Budget!.Value, r.ValueCents!.Value, r.Currency!, r.ValidDays!.Value),
-                    campaign.ToLimits(scan.OccurredAt), scan.Target, campaign.ToAction(), DateTimeOffset.UtcNow));
+                    campaign.ToLimits(scan.OccurredAt), scan.Target, campaign.ToAction(), DateTimeOffset.UtcNow,
+                    RuleEvaluator.Shown(campaign.FraudPolicy, scan.Fraud)));
                 break;
             case RuleDecision.Resolve(var outcome, var campaign):
                 await context.Publish(new ScanResolved(
                     scan.ScanId, scan.TenantId, scan.AppTenantId, ScanStatus.Resolved, outcome, campaign?.CampaignId,
-                    scan.Target, null, campaign?.ToAction(), DateTimeOffset.UtcNow));
+                    scan.Target, null, campaign?.ToAction(), DateTimeOffset.UtcNow, Fraud: RuleEvaluator.Shown(campaign?.FraudPolicy, scan.Fraud)));
                 break;
         }
     }

@@ -16,7 +16,8 @@ public static class ScanEndpoints
     /// <summary>The scan body of docs/api.md; the app tenant stays internal.</summary>
     public record ScanView(
         Guid ScanId, ScanStatus Status, ScanOutcome? Outcome, RecognizedTarget? Target, IssuedReward? Reward,
-        CampaignAction? Action, Guid? CampaignId, string? Detail, string? TraceId, DateTimeOffset CreatedAt, DateTimeOffset? ResolvedAt);
+        CampaignAction? Action, Guid? CampaignId, string? Detail, string? TraceId, DateTimeOffset CreatedAt, DateTimeOffset? ResolvedAt,
+        FraudSignals? Fraud = null);
 
     public static void MapScanEndpoints(this WebApplication app)
     {
@@ -116,7 +117,7 @@ public static class ScanEndpoints
             }
         }
         var view = new ScanView(scan.ScanId, scan.Status, scan.Outcome, scan.Target, scan.Reward, scan.Action, scan.CampaignId, scan.Detail,
-            scan.TraceId, scan.CreatedAt, scan.ResolvedAt);
+            scan.TraceId, scan.CreatedAt, scan.ResolvedAt, scan.Fraud);
         return scan.Status == ScanStatus.Processing
             ? Results.Accepted($"/v1/scans/{scanId}", view)
             : Results.Ok(view);

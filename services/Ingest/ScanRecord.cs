@@ -15,7 +15,8 @@ public record ScanRecord(
     DateTimeOffset CreatedAt,
     DateTimeOffset? ResolvedAt,
     Guid? CampaignId = null,
-    string? Detail = null);
+    string? Detail = null,
+    FraudSignals? Fraud = null);
 
 /// <summary>What the app sent, kept with the scan so that ScanSubmitted can be sent again until the broker confirms it.</summary>
 public record ScanRequest(Guid AppTenantId, string? IdempotencyKey, string UserId, string DeviceId, GeoPoint? Location, string ImageKey)

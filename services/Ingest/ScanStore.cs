@@ -15,7 +15,7 @@ public sealed class ScanStore(NpgsqlDataSource db)
     private const string Columns = "id, app_tenant_id, status, outcome, result, trace_id, created_at, resolved_at, detail";
 
     /// <summary>The stored part of a result: what the app sees besides status and outcome.</summary>
-    private sealed record Result(RecognizedTarget? Target, IssuedReward? Reward, CampaignAction? Action, Guid? CampaignId);
+    private sealed record Result(RecognizedTarget? Target, IssuedReward? Reward, CampaignAction? Action, Guid? CampaignId, FraudSignals? Fraud = null);
 
     /// <summary>Stores a new scan with its Idempotency-Key claim (and the hash of the request it binds) in one row. When
     /// the key was claimed before, nothing is written and the earlier claim is returned.</summary>
@@ -86,7 +86,7 @@ public sealed class ScanStore(NpgsqlDataSource db)
         command.Parameters.Add(new NpgsqlParameter
         {
             NpgsqlDbType = NpgsqlDbType.Jsonb,
-            Value = JsonSerializer.Serialize(new Result(result.Target, result.Reward, result.Action, result.CampaignId), ServiceDefaultsExtensions.ApiJson),
+            Value = JsonSerializer.Serialize(new Result(result.Target, result.Reward, result.Action, result.CampaignId, result.Fraud), ServiceDefaultsExtensions.ApiJson),
         });
         command.Parameters.AddWithValue(result.OccurredAt);
         command.Parameters.Add(Text(result.Detail));
@@ -152,7 +152,7 @@ public sealed class ScanStore(NpgsqlDataSource db)
             r.IsDBNull(3) ? null : Enum.Parse<ScanOutcome>(r.GetString(3), ignoreCase: true),
             result?.Target, result?.Reward, result?.Action, r.IsDBNull(5) ? null : r.GetString(5),
             r.GetFieldValue<DateTimeOffset>(6), r.IsDBNull(7) ? null : r.GetFieldValue<DateTimeOffset>(7), result?.CampaignId,
-            r.IsDBNull(8) ? null : r.GetString(8));
+            r.IsDBNull(8) ? null : r.GetString(8), result?.Fraud);
     }
 
     /// <summary>Statuses and outcomes as docs/api.md spells them (camelCase), which is also how they are stored.</summary>

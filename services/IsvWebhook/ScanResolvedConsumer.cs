@@ -11,7 +11,7 @@ public sealed class ScanResolvedConsumer(WebhookFanOut fanOut) : IConsumer<ScanR
     {
         var e = context.Message;
         var body = WebhookEnvelope.Serialize(WebhookEventTypes.ScanResolved, e.OccurredAt,
-            new { e.ScanId, e.Status, e.Outcome, e.CampaignId, e.Target, e.Reward, e.Action });
+            new { e.ScanId, e.Status, e.Outcome, e.CampaignId, e.Target, e.Reward, e.Action, e.Fraud });
         return fanOut.EnqueueAsync(e.TenantId, WebhookEventTypes.ScanResolved, $"{WebhookEventTypes.ScanResolved}:{e.ScanId}", body,
             Activity.Current?.Id, context.CancellationToken);
     }

@@ -36,4 +36,7 @@ public sealed class RecognitionOptions
     /// <summary>Homography inliers needed to accept a match (a target's simulated scans need a few more, see TargetGrader).</summary>
     public int MinInliers { get; set; } = 15;
     public ImageLimits ImageLimits { get; set; } = new();
+    /// <summary>How long the fingerprints of a target's scans are kept to find images sent again by others (see
+    /// ImageReuse in the service); a campaign running longer than this forgets its oldest scans.</summary>
+    public int ImageReuseDays { get; set; } = 90;
 }

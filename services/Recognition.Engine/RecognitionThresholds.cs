@@ -154,4 +154,42 @@ public static class RecognitionThresholds
         /// <summary>Hamming distance (of 256 bits) under which two ORB descriptors are taken for the same detail.</summary>
         public const int LookAlike = 32;
     }
+
+    /// <summary>When a scan can tell a recapture at all (see RecaptureCues); the cues' weights are RecaptureModel's.</summary>
+    public static class Recapture
+    {
+        /// <summary>Shortest side, in the scan's pixels, of a target region whose fine structure is judged.</summary>
+        /// <remarks>Below about 80 px a screen's or a halftone's pattern is finer than what the region's 64-px spectrum
+        /// resolves, and a genuine region's few pixels make the cues noise.</remarks>
+        public const double MinSide = 80;
+
+        /// <summary>Share of the target that must be inside the frame: a close-up leaves no surroundings (bezel, margin, light)
+        /// to compare with.</summary>
+        public const double MinVisibleShare = 0.85;
+
+        /// <summary>Mean luma (0-255) under which a region is too dark: noise then outweighs any pattern.</summary>
+        public const double MinMeanLuma = 35;
+
+        /// <summary>A pixel with a channel at or above this level is clipped.</summary>
+        public const int ClippedLevel = 250;
+
+        /// <summary>Share of clipped pixels over which a region is overexposed: its pattern is gone with its highlights.</summary>
+        public const double MaxClippedShare = 0.4;
+
+        /// <summary>Largest side of the rectified region (its spectrum's size): 128 px keeps the stage at a few milliseconds;
+        /// 256 px separated no better on the development set and cost four times as much.</summary>
+        public const int MaxRegionSide = 128;
+    }
+
+    /// <summary>When a scan's image is one another user or device already sent (see ImageFingerprint).</summary>
+    public static class ImageReuse
+    {
+        /// <summary>Bits (of 64) within which two frames' pHashes are one photo: re-encoding at JPEG 60-95 and resizing
+        /// move a frame's hash by 0-4 bits in the unit tests; two shots of one target apart move it by far more.</summary>
+        public const int MaxFrameBits = 6;
+
+        /// <summary>Bits within which two rectified target regions are one image of the target (a guard: every photo of the
+        /// target is near here, so only the frame's hash tells shots apart).</summary>
+        public const int MaxRegionBits = 12;
+    }
 }

@@ -12,6 +12,8 @@ public static class RecognitionRegistration
             .AddSingleton<FeatureExtractor>()
             .AddSingleton<TargetGrader>()
             .AddSingleton<TargetIndex>()
+            .AddSingleton(_ => new RecaptureDetector())
+            .AddSingleton<ImageReuseRegistry>()
             .AddSingleton<TargetFeatureStore>()
             .AddSingleton<TargetIndexLoader>()
             .AddSingleton<IndexConsumersStarter>()

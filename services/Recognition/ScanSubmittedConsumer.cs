@@ -1,13 +1,16 @@
 using ArFleet.Contracts;
 using ArFleet.ServiceDefaults;
 using MassTransit;
+using OpenCvSharp;
 
 namespace ArFleet.Recognition;
 
-/// <summary>Recognises the target in a submitted frame. A frame that cannot be used is a result
+/// <summary>Recognises the target in a submitted frame and, once recognised, judges whether the frame is a photo of a
+/// screen or a print (RecaptureDetector) and whether another user or device sent the same image (ImageReuseRegistry): both
+/// go to campaign-rules as the scan's fraud signals, whose campaign policy decides. A frame that cannot be used is a result
 /// (ScanUnrecognized with the reason), not a failure: the worker goes on with the next scan.</summary>
 public sealed class ScanSubmittedConsumer(
-    ImageClaimCheck claimCheck, FeatureExtractor extractor, TargetIndex index,
+    ImageClaimCheck claimCheck, FeatureExtractor extractor, TargetIndex index, RecaptureDetector recaptures, ImageReuseRegistry reuse,
     ILogger<ScanSubmittedConsumer> logger) : IConsumer<ScanSubmitted>
 {
     public async Task Consume(ConsumeContext<ScanSubmitted> context)
@@ -20,14 +23,21 @@ public sealed class ScanSubmittedConsumer(
             return;
         }
 
-        var result = Recognize(scan, image);
+        var result = Recognize(scan, image, out var fingerprint);
+        if (result is ScanRecognized recognized && fingerprint is { } prints
+            && await reuse.EarlierSenderAsync(recognized.Target.TargetId, prints, scan.ScanId, scan.UserId, scan.DeviceId) is { } earlier)
+        {
+            logger.LogInformation("Scan {ScanId} sends the image of scan {EarlierScanId} again", scan.ScanId, earlier);
+            result = recognized with { Fraud = recognized.Fraud! with { Reasons = [.. recognized.Fraud.Reasons, FraudSignals.DuplicateImage] } };
+        }
         await context.Publish(result, result.GetType());
         // Only once the result is on its way, and not at once: a redelivery finds the frame again (ImageClaimCheck.AfterUse).
         await claimCheck.RetireAsync(scan.ImageKey);
     }
 
-    private object Recognize(ScanSubmitted scan, byte[] image)
+    private object Recognize(ScanSubmitted scan, byte[] image, out (ulong Region, ulong Frame)? fingerprint)
     {
+        fingerprint = null;
         TargetMatch? match;
         try
         {
@@ -41,8 +51,13 @@ public sealed class ScanSubmittedConsumer(
         }
 
         if (match is null) return Unrecognized(scan, UnrecognizedReason.NoMatch, null);
+        // The extractor accepted the image within its limits, so it decodes.
+        using var colour = Cv2.ImDecode(image, ImreadModes.Color);
+        var recapture = recaptures.Assess(colour, match.Corners, index.ColourOf(match.TargetId));
+        fingerprint = ImageFingerprint.Of(colour, match.Corners);
         return new ScanRecognized(scan.ScanId, match.TenantId, scan.TenantId, scan.UserId, scan.DeviceId, scan.Location,
-            new RecognizedTarget(match.TargetId, match.Confidence, match.Corners), scan.OccurredAt);
+            new RecognizedTarget(match.TargetId, match.Confidence, match.Corners), scan.OccurredAt,
+            new FraudSignals(recapture.Score, recapture.Reasons));
     }
 
     private static ScanUnrecognized Unrecognized(ScanSubmitted scan, UnrecognizedReason reason, string? detail) =>

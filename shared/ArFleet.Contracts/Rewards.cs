@@ -16,7 +16,8 @@ public record RewardRequested(
     RewardLimits Limits,
     RecognizedTarget Target,
     CampaignAction? Action,
-    DateTimeOffset OccurredAt);
+    DateTimeOffset OccurredAt,
+    FraudSignals? Fraud = null);
 
 [MessageUrn("arfleet:reward-issued:v1")]
 public record RewardIssued(

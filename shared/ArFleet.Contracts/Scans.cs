@@ -26,7 +26,8 @@ public record ScanRecognized(
     string DeviceId,
     GeoPoint? Location,
     RecognizedTarget Target,
-    DateTimeOffset OccurredAt);
+    DateTimeOffset OccurredAt,
+    FraudSignals? Fraud = null);
 
 /// <summary>No registered target in the frame, or the frame could not be used (Reason says which).</summary>
 [MessageUrn("arfleet:scan-unrecognized:v1")]
@@ -51,9 +52,20 @@ public record ScanResolved(
     IssuedReward? Reward,
     CampaignAction? Action,
     DateTimeOffset OccurredAt,
-    string? Detail = null);
+    string? Detail = null,
+    FraudSignals? Fraud = null);
 
 public record GeoPoint(double Lat, double Lon);
+
+/// <summary>What recognition found suspicious in a recognised scan. RecaptureScore is 0-1 (null when the scan cannot tell
+/// whether it is a photo of a screen or a print; Reasons then says why, e.g. tooSmallToJudge). Reasons holds Recapture when
+/// the score passed recognition's threshold, DuplicateImage when another user or device already sent a near-identical image
+/// of the target, and the cues behind them (periodicPattern, colourMoire, bezel...).</summary>
+public record FraudSignals(double? RecaptureScore, string[] Reasons)
+{
+    public const string Recapture = "recapture";
+    public const string DuplicateImage = "duplicateImage";
+}
 
 /// <summary>Corners are the target's four corners in query-image pixels, clockwise from top-left.</summary>
 public record RecognizedTarget(Guid TargetId, double Confidence, double[][] Corners);
@@ -72,6 +84,8 @@ public enum ScanOutcome
     NoCampaign,
     Unrecognized,
     SuspectedRecapture,
+    /// <summary>Another user or device already sent a near-identical image of the target in this campaign.</summary>
+    DuplicateImage,
     /// <summary>The scan could not be completed (its image expired, or it passed its deadline); the app may scan again.</summary>
     Failed,
 }

@@ -59,7 +59,8 @@ public sealed class Calibration
 
     private static double Sigmoid(double z) => 1 / (1 + Math.Exp(-z));
 
-    private static double[] Solve(double[,] a, double[] b)
+    /// <summary>Solves a · x = b by Gauss-Jordan elimination with partial pivoting (small systems: Newton steps).</summary>
+    internal static double[] Solve(double[,] a, double[] b)
     {
         var n = b.Length;
         var m = new double[n, n + 1];

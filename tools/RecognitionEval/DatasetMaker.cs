@@ -16,6 +16,7 @@ public static partial class DatasetMaker
 
     public static int Run(Arguments args)
     {
+        if (args.Flag("recaptures")) return RecaptureSetMaker.Run(args);
         var output = args.Required("out");
         var icons = args.Required("icons");
         var targetCount = args.Number("targets", 1000);
@@ -80,10 +81,10 @@ public static partial class DatasetMaker
         return 0;
     }
 
-    private static readonly (string Name, string Fill, string Plate)[] FuColours =
+    internal static readonly (string Name, string Fill, string Plate)[] FuColours =
         [("red", "#1a1a1a", "#d7262e"), ("gold", "#f5c542", "#b01c24"), ("ink", "#111111", "#f4efe6")];
 
-    private static string Save(string output, string name, Mat image, bool jpeg = false)
+    internal static string Save(string output, string name, Mat image, bool jpeg = false)
     {
         using (image)
         {
@@ -96,7 +97,7 @@ public static partial class DatasetMaker
     private static string Slug(string text) => SlugPattern().Replace(text.ToLowerInvariant(), "");
 
     /// <summary>The logo's path in a random saturated fill on a light or dark plate, as printed on packaging.</summary>
-    private static Mat RenderLogo(string svgFile, Random random)
+    internal static Mat RenderLogo(string svgFile, Random random)
     {
         var svg = File.ReadAllText(svgFile);
         var paths = string.Concat(PathElement().Matches(svg).Select(m => m.Value));
@@ -108,7 +109,7 @@ public static partial class DatasetMaker
         return Rasterise(document);
     }
 
-    private static Mat RenderFu(string font, (string Name, string Fill, string Plate) colour)
+    internal static Mat RenderFu(string font, (string Name, string Fill, string Plate) colour)
     {
         var document = $"""<svg xmlns="http://www.w3.org/2000/svg" width="480" height="480"><rect width="480" height="480" fill="{colour.Plate}"/><rect x="40" y="40" width="400" height="400" fill="none" stroke="{colour.Fill}" stroke-width="6"/><text x="240" y="360" font-family="{font}" font-size="320" text-anchor="middle" fill="{colour.Fill}">福</text></svg>""";
         return Rasterise(document);
@@ -138,7 +139,7 @@ public static partial class DatasetMaker
     }
 
     /// <summary>CJK font families that fontconfig knows, one per family name.</summary>
-    private static List<string> CjkFonts()
+    internal static List<string> CjkFonts()
     {
         var start = new ProcessStartInfo("fc-list", ":lang=zh family") { RedirectStandardOutput = true };
         using var process = Process.Start(start)!;
@@ -171,7 +172,7 @@ public static partial class DatasetMaker
         return image;
     }
 
-    private static List<string> Backgrounds() =>
+    internal static List<string> Backgrounds() =>
         new[] { "/usr/share/wallpapers", "/usr/share/backgrounds" }.Where(Directory.Exists)
             .SelectMany(d => Directory.EnumerateFiles(d, "*.*", SearchOption.AllDirectories))
             .Where(f => (f.EndsWith(".jpg") || f.EndsWith(".png")) && new FileInfo(f).Length > 200_000 && !f.Contains("screenshot"))

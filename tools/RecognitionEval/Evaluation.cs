@@ -17,6 +17,7 @@ public static class Evaluation
 {
     public static int Run(Arguments args)
     {
+        if (args.Flag("recaptures")) return RecaptureEvaluation.Run(args);
         var dataset = args.Required("dataset");
         if (!Directory.Exists(Path.Combine(dataset, "targets")) || !Directory.Exists(Path.Combine(dataset, "queries")) || !File.Exists(Path.Combine(dataset, "truth.csv")))
             throw new ArgumentException($"{dataset} needs targets/, queries/ and truth.csv (make one with ./arfleet make-dataset)");

@@ -107,6 +107,15 @@ public sealed partial class TargetIndex(IOptions<RecognitionOptions> options) : 
         finally { gate.ExitReadLock(); }
     }
 
+    /// <summary>The target's ColourSignature, or null when it has none or is not here (the reference RecaptureDetector
+    /// compares a scan's colours with).</summary>
+    public byte[]? ColourOf(Guid targetId)
+    {
+        gate.EnterReadLock();
+        try { return slotOf.TryGetValue(targetId, out var slot) ? slots[slot]?.Colour : null; }
+        finally { gate.ExitReadLock(); }
+    }
+
     /// <summary>The descriptors as 32-byte rows in one managed array.</summary>
     public static byte[] DescriptorRows(Mat descriptors)
     {

@@ -1,0 +1,60 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using ArFleet.Testing;
+
+namespace ArFleet.EndToEndTests;
+
+/// <summary>Image reuse through the whole fleet: one photo shared by many accounts collects one reward, while different
+/// photos of one target each collect theirs.</summary>
+[Collection(FleetCollection.Name)]
+public sealed class FraudTests(FleetFixture fixture)
+{
+    private ArFleetClient Client => fixture.Client;
+
+    [Fact]
+    public async Task One_image_sent_by_eight_users_collects_one_reward_and_eight_different_scans_collect_eight()
+    {
+        var brand = await Client.CreateTenantAsync("Lucky Tea", "brand");
+        var app = await Client.CreateTenantAsync("Scan App", "app");
+        var targetImage = TestImages.Target(seed: 41);
+        var targetId = await Client.UploadTargetAsync(brand.ApiKey, "Lucky Tea poster", targetImage);
+        Assert.Equal("active", (string?)(await Client.WaitForTargetGradeAsync(brand.ApiKey, targetId))["status"]);
+        await Client.CreateCampaignAsync(brand.ApiKey, new
+        {
+            name = "Spring festival",
+            targetIds = new[] { targetId },
+            startsAt = DateTimeOffset.UtcNow.AddMinutes(-1),
+            endsAt = DateTimeOffset.UtcNow.AddHours(1),
+            reward = new { type = "voucher", budget = 100, valueCents = 500, currency = "CNY", validDays = 30 },
+        });
+
+        var shared = TestImages.CameraScan(targetImage, seed: 400).Jpeg;
+        var sharedScans = await Task.WhenAll(Enumerable.Range(1, 8).Select(user => ScanAsync(app.ApiKey, shared, $"sharer-{user}", $"sharer-phone-{user}")));
+        Assert.Equal(1, sharedScans.Count(s => (string?)s["outcome"] == "rewarded"));
+        var duplicates = sharedScans.Where(s => (string?)s["outcome"] == "duplicateImage").ToList();
+        Assert.Equal(7, duplicates.Count);
+        Assert.All(duplicates, s => Assert.Contains("duplicateImage", s["fraud"]!["reasons"]!.AsArray().Select(r => (string?)r)));
+
+        var ownScans = await Task.WhenAll(Enumerable.Range(1, 8).Select(user =>
+            ScanAsync(app.ApiKey, TestImages.CameraScan(targetImage, seed: 500 + user).Jpeg, $"visitor-{user}", $"visitor-phone-{user}")));
+        Assert.All(ownScans, s => Assert.Equal("rewarded", (string?)s["outcome"]));
+
+        // A retry of one request under its Idempotency-Key is that scan again, not a second sender of its image.
+        var retried = TestImages.CameraScan(targetImage, seed: 600).Jpeg;
+        var first = await ScanAsync(app.ApiKey, retried, "retrier", "retrier-phone", "key-600");
+        var again = await ScanAsync(app.ApiKey, retried, "retrier", "retrier-phone", "key-600");
+        Assert.Equal("rewarded", (string?)first["outcome"]);
+        Assert.Equal((string?)first["scanId"], (string?)again["scanId"]);
+        Assert.Equal("rewarded", (string?)again["outcome"]);
+    }
+
+    private async Task<JsonObject> ScanAsync(string key, byte[] image, string user, string device, string? idempotencyKey = null)
+    {
+        using var response = await Client.SubmitScanAsync(key, image, user, device, wait: 10, idempotencyKey: idempotencyKey);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var scan = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.Equal("resolved", (string?)scan["status"]);
+        return scan;
+    }
+}
