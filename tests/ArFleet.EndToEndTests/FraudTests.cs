@@ -57,7 +57,10 @@ public sealed class FraudTests(FleetFixture fixture)
         var scan = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
         // Eight scans at once queue behind recognition's two workers: wait on for the slow ones.
         for (var round = 0; round < 6 && (string?)scan["status"] == "processing"; round++)
-            scan = await Client.GetJsonAsync(Fleet.Ingest, $"/v1/scans/{(string)scan["scanId"]!}?wait=10", key);
+        {
+            using var poll = await Client.SendAsync(HttpMethod.Get, Fleet.Ingest, $"/v1/scans/{(string)scan["scanId"]!}?wait=10", key);
+            scan = (await poll.Content.ReadFromJsonAsync<JsonObject>())!;
+        }
         Assert.Equal("resolved", (string?)scan["status"]);
         return scan;
     }
