@@ -184,8 +184,8 @@ public static class RecognitionThresholds
     /// <summary>When a scan's image is one another user or device already sent (see ImageFingerprint).</summary>
     public static class ImageReuse
     {
-        /// <summary>Bits (of 64) within which two frames' pHashes are one photo: re-encoding at JPEG 60-95 and resizing
-        /// move a frame's hash by 0-4 bits in the unit tests; two shots of one target apart move it by far more.</summary>
+        /// <summary>Bits (of 64) within which two frames' pHashes are one photo: a copy re-encoded at JPEG 60 or resized to
+        /// 0.75 stays within it, and nine camera scans of one target are all further apart (ImageFingerprintTests).</summary>
         public const int MaxFrameBits = 6;
 
         /// <summary>Bits within which two rectified target regions are one image of the target (a guard: every photo of the

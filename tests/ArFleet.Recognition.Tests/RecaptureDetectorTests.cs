@@ -93,6 +93,22 @@ public sealed class RecaptureDetectorTests
     }
 
     [Fact]
+    public void The_development_sets_frames_are_reproducible_from_the_seed()
+    {
+        using var target = Cv2.ImDecode(TestImages.Target(7), ImreadModes.Color);
+        using var photo = Cv2.ImDecode(TestImages.UnrelatedPhoto(8, 1280, 960), ImreadModes.Color);
+        byte[] Frame(int seed)
+        {
+            var random = new Random(seed);
+            using var frame = Render(target, photo, Scene.Draw(Capture.Print, random), random, out _, out _);
+            return frame.ImEncode(".png");
+        }
+
+        Assert.Equal(Frame(3), Frame(3));
+        Assert.NotEqual(Frame(3), Frame(4));
+    }
+
+    [Fact]
     public void The_test_suites_camera_scans_of_genuine_targets_are_not_suspected()
     {
         // The end-to-end tests reward such scans: a recapture refusal there would be a genuine user refused.
