@@ -69,11 +69,12 @@ public sealed class CampaignApiTests(FleetFixture fixture)
         var app = await Client.CreateTenantAsync("App", "app");
         var (targetId, image) = await Client.CreateActiveTargetAsync(brand.ApiKey, seed: 36);
         await Client.CreateCampaignAsync(brand.ApiKey, ArFleetClient.VoucherCampaign(targetId, budget: 1000, extra: ("limits", new { perUser = 1 })));
-        var photo = TestImages.CameraScan(image, seed: 1).Jpeg;
+        // One user on fifty devices, each with a photo of its own (one photo from many devices is a duplicate image, which
+        // the fraud policy refuses first): only the per-user limit can stop the rest.
+        var photos = Enumerable.Range(0, 50).Select(i => TestImages.CameraScan(image, seed: 1 + i).Jpeg).ToList();
         var outcomes = await Task.WhenAll(Enumerable.Range(0, 50).Select(async i =>
         {
-            // Different devices, one user: only the per-user limit can stop the rest.
-            using var response = await Client.SubmitScanAsync(app.ApiKey, photo, "eager-user", $"device-{i}");
+            using var response = await Client.SubmitScanAsync(app.ApiKey, photos[i], "eager-user", $"device-{i}");
             return (string?)(await response.Content.ReadFromJsonAsync<JsonObject>())!["outcome"];
         }));
         Assert.Equal(1, outcomes.Count(o => o == "rewarded"));

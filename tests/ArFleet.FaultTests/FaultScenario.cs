@@ -43,7 +43,10 @@ public sealed class FaultScenario(PrivateServers servers)
         var app = await client.CreateTenantAsync("app", "app");
         var (targetId, target) = await client.CreateActiveTargetAsync(brand.ApiKey, seed: 11);
         await client.RegisterWebhookAsync(brand.ApiKey, receiver.Url, "voucher.issued");
-        var campaignId = await client.CreateCampaignAsync(brand.ApiKey, ArFleetClient.VoucherCampaign(targetId, Budget));
+        // The load sends 16 photos from 1,000 users: the fraud policy's duplicate-image refusal would end it before the
+        // budget is spent, so this campaign lets duplicates through (recognition still fingerprints every scan in Redis).
+        var campaignId = await client.CreateCampaignAsync(brand.ApiKey,
+            ArFleetClient.VoucherCampaign(targetId, Budget, ("fraud", new { duplicateImage = "ignore" })));
         var images = Enumerable.Range(0, 16).Select(i => TestImages.CameraScan(target, seed: 500 + i).Jpeg).ToList();
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };

@@ -58,7 +58,9 @@ async Task<Run> MeasureAsync(string name, int round, string? servicesRoot)
     var brand = await client.CreateTenantAsync("brand", "brand");
     var app = await client.CreateTenantAsync("app", "app");
     var (targetId, target) = await client.CreateActiveTargetAsync(brand.ApiKey, seed: 11);
-    await client.CreateCampaignAsync(brand.ApiKey, ArFleetClient.VoucherCampaign(targetId, budget: scans / 2));
+    // 16 photos from many users: duplicates let through, so both fleets do the same work (the baseline has no such policy).
+    await client.CreateCampaignAsync(brand.ApiKey,
+        ArFleetClient.VoucherCampaign(targetId, budget: scans / 2, ("fraud", new { duplicateImage = "ignore" })));
     var images = Enumerable.Range(0, 16).Select(i => TestImages.CameraScan(target, seed: 500 + i).Jpeg).ToList();
 
     using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
