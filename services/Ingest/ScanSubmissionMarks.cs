@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using ArFleet.ServiceDefaults;
 
 namespace ArFleet.Ingest;
 
@@ -29,8 +28,9 @@ public sealed class ScanSubmissionMarks(ScanStore store, ILogger<ScanSubmissionM
         var batch = new List<Guid>();
         while (batch.Count < MaxBatch && confirmed.Reader.TryRead(out var scanId)) batch.Add(scanId);
         if (batch.Count == 0) return;
+        // Whatever the failure, a lost mark costs one more send by the relay: never worth stopping the service for.
         try { await store.MarkSubmittedAsync(batch, cancellationToken); }
-        catch (Exception e) when (TransientFaults.IsTransient(e))
+        catch (Exception e)
         {
             logger.LogWarning("Recording {Count} confirmed submissions failed; the relay sends those scans again: {Error}", batch.Count, e.Message);
         }
