@@ -84,12 +84,12 @@ public sealed class Fleet : IAsyncDisposable
         await RabbitMqManagement(infrastructure, HttpMethod.Put, $"permissions/{runId}/{Credentials(infrastructure).User}",
             """{"configure":".*","write":".*","read":".*"}""");
 
-        var ports = ServiceNames.ToDictionary(name => name, _ => FreePort());
+        var ports = ServiceNames.Where(ServiceProcess.IsInCheckout).ToDictionary(name => name, _ => FreePort());
         var adminKey = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
         var fleet = new Fleet { Infrastructure = infrastructure, RunId = runId, AdminKey = adminKey };
         try
         {
-            foreach (var name in ServiceNames)
+            foreach (var name in ports.Keys)
             {
                 var environment = new Dictionary<string, string>
                 {
@@ -102,7 +102,7 @@ public sealed class Fleet : IAsyncDisposable
                 };
                 // Where every service answers (Services__campaigns for key checks, the others for the console's proxy), and the
                 // connection strings deploy/topology.tsv gives the service, and no others.
-                foreach (var other in Topology.Services) environment["Services__" + other.Endpoint] = $"http://127.0.0.1:{ports[other.Name]}";
+                foreach (var other in Topology.Services.Where(s => ports.ContainsKey(s.Name))) environment["Services__" + other.Endpoint] = $"http://127.0.0.1:{ports[other.Name]}";
                 foreach (var server in Topology.Service(name).Servers)
                     environment["ConnectionStrings__" + server] = server switch
                     {
@@ -258,12 +258,19 @@ public sealed class ServiceProcess : IDisposable
         this.process = process;
     }
 
+    /// <summary>Whether the checkout the services run from has this service: a baseline commit's fleet is the
+    /// services it had (one from before the console has none).</summary>
+    public static bool IsInCheckout(string name) => Directory.Exists(ServiceDirectory(name));
+
+    // ARFLEET_SERVICES_ROOT runs another checkout's built services (a benchmark's baseline commit, in a git worktree).
+    private static string ServiceDirectory(string name) =>
+        Path.Combine(Environment.GetEnvironmentVariable("ARFLEET_SERVICES_ROOT") is { Length: > 0 } other ? other : RepositoryRoot(),
+            "services", Topology.Service(name).Project);
+
     public static ServiceProcess Start(string name, int port, IReadOnlyDictionary<string, string> environment)
     {
         var project = Topology.Service(name).Project;
-        // ARFLEET_SERVICES_ROOT runs another checkout's built services (a benchmark's baseline commit, in a git worktree).
-        var root = Environment.GetEnvironmentVariable("ARFLEET_SERVICES_ROOT") is { Length: > 0 } other ? other : RepositoryRoot();
-        var directory = Path.Combine(root, "services", project);
+        var directory = ServiceDirectory(name);
         var dll = Path.Combine(directory, "bin", BuildConfiguration(), "net10.0", $"ArFleet.{project}.dll");
         if (!File.Exists(dll)) throw new FileNotFoundException($"{dll} is not built: build ArFleet.sln first (./arfleet test does).");
 

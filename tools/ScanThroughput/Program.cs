@@ -42,7 +42,8 @@ if (baseline is not null)
     Console.WriteLine($"current / baseline: scans/s {Mean("current", r => r.PerSecond) / Mean("baseline", r => r.PerSecond):0.00}x, " +
         $"p99 {Mean("current", r => r.P99) / Mean("baseline", r => r.P99):0.00}x");
     Console.WriteLine("CPU ms per scan, mean over rounds (current - baseline):");
-    foreach (var process in results[0].CpuPerScan.Keys)
+    // The processes both fleets ran (a baseline from before the console has no console).
+    foreach (var process in results.Select(r => r.CpuPerScan.Keys.AsEnumerable()).Aggregate((a, b) => a.Intersect(b)))
     {
         var (now, before) = (Mean("current", r => r.CpuPerScan[process]), Mean("baseline", r => r.CpuPerScan[process]));
         Console.WriteLine($"  {process,-17} {before,6:0.0} -> {now,6:0.0}  ({now - before:+0.0;-0.0})");
