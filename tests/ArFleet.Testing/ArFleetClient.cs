@@ -7,8 +7,10 @@ using System.Text.Json.Nodes;
 namespace ArFleet.Testing;
 
 /// <summary>A thin client of the public API (docs/api.md) for tests and tools.</summary>
-public sealed class ArFleetClient(Fleet fleet) : IDisposable
+public sealed class ArFleetClient(FleetAddresses fleet) : IDisposable
 {
+    public ArFleetClient(Fleet fleet) : this(fleet.Addresses) { }
+
     private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(30) };
 
     public record Tenant(Guid TenantId, string ApiKey);

@@ -25,6 +25,7 @@ public sealed class Fleet : IAsyncDisposable
     public Uri Vouchers => Services["voucher-issuance"].BaseAddress;
     public Uri Webhooks => Services["isv-webhook"].BaseAddress;
     public Uri WebConsole => Services["console"].BaseAddress;
+    public FleetAddresses Addresses => new(Ingest, Campaigns, Vouchers, Webhooks, AdminKey);
     public string VirtualHost => RunId;
     public string Redis => Infrastructure.Redis + ",defaultDatabase=1";
 

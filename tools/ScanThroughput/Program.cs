@@ -2,19 +2,17 @@
 // same servers: scans per second, latency from submission to the resolved answer (each scan waits for its result), and
 // CPU milliseconds per scan by process (each service, and each server with its child processes).
 // Usage (./arfleet scan-throughput starts the servers and passes these on):
-//   scan-throughput [--scans N] [--concurrency C] [--rounds R] [--baseline DIR]
+//   scan-throughput [--scans N] [--concurrency C] [--rounds R] [--warmup W] [--baseline DIR]
 // DIR is another checkout with its services built in Release (e.g. a git worktree of an older commit). Server CPU counts
 // everything the servers do meanwhile: run on servers of your own (ARFLEET_HOME and ARFLEET_*_PORT) for clean figures.
 using System.Diagnostics;
-using System.Net.Http.Headers;
-using System.Text.Json.Nodes;
-using ArFleet.ScanThroughput;
 using ArFleet.Testing;
 using Npgsql;
 
 var scans = Option("--scans", 600);
 var concurrency = Option("--concurrency", 16);
 var rounds = Option("--rounds", 2);
+var warmUp = Option("--warmup", 300);
 var baseline = args.SkipWhile(a => a != "--baseline").Skip(1).FirstOrDefault();
 
 var infrastructure = await Infrastructure.StartAsync();
@@ -61,12 +59,13 @@ async Task<Run> MeasureAsync(string name, int round, string? servicesRoot)
     var (targetId, target) = await client.CreateActiveTargetAsync(brand.ApiKey, seed: 11);
     // 16 photos from many users: duplicates let through, so both fleets do the same work (the baseline has no such policy).
     await client.CreateCampaignAsync(brand.ApiKey,
-        ArFleetClient.VoucherCampaign(targetId, budget: scans / 2, ("fraud", new { duplicateImage = "ignore" })));
+        ArFleetClient.VoucherCampaign(targetId, budget: warmUp + scans / 2, ("fraud", new { duplicateImage = "ignore" })));
     var images = Enumerable.Range(0, 16).Select(i => TestImages.CameraScan(target, seed: 500 + i).Jpeg).ToList();
 
     using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
-    // A short warm-up, so both fleets are measured with their code compiled and their connections open.
-    await RunAsync(http, fleet.Ingest, app.ApiKey, images, 32, concurrency, $"warmup-{name}-{round}");
+    // A fresh fleet's first scans pay for compiling its code (tiered JIT: a method is recompiled optimised after 30 calls),
+    // more so the more code it has: both fleets are measured after a warm-up long enough to reach their steady state.
+    await RunAsync(http, fleet.Ingest, app.ApiKey, images, warmUp, concurrency, $"warmup-{name}-{round}");
     var processes = fleet.Services.ToDictionary(s => s.Key, s => (int?)s.Value.ProcessId).Concat(servers).ToList();
     var cpuBefore = processes.ToDictionary(p => p.Key, p => p.Value is { } pid ? ProcessCpu.TreeMilliseconds(pid) : double.NaN);
     var stopwatch = Stopwatch.StartNew();
@@ -82,36 +81,16 @@ async Task<Run> MeasureAsync(string name, int round, string? servicesRoot)
                 Console.Error.WriteLine($"{name} {service.Name}: {line}");
     var cpuPerScan = processes.ToDictionary(p => p.Key,
         p => p.Value is { } pid ? (ProcessCpu.TreeMilliseconds(pid) - cpuBefore[p.Key]) / Math.Max(1, resolved.Count) : double.NaN);
-    return new Run(name, round, resolved.Count / seconds, Percentile(resolved, 0.5), Percentile(resolved, 0.99), resolved.Count, cpuPerScan);
+    return new Run(name, round, resolved.Count / seconds, ScanLoad.Percentile(resolved, 0.5), ScanLoad.Percentile(resolved, 0.99), resolved.Count, cpuPerScan);
 }
 
 async Task<List<double?>> RunAsync(HttpClient http, Uri ingest, string key, List<byte[]> images, int count, int concurrency, string run)
 {
-    var latencies = new double?[count];
-    await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (i, ct) =>
-    {
-        using var form = new MultipartFormDataContent
-        {
-            { new ByteArrayContent(images[i % images.Count]), "image", "scan.jpg" },
-            { new StringContent($"{run}-user-{i}"), "userId" },
-            { new StringContent($"{run}-device-{i}"), "deviceId" },
-        };
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(ingest, "/v1/scans?wait=10")) { Content = form };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        var started = Stopwatch.GetTimestamp();
-        using var response = await http.SendAsync(request, ct);
-        var body = await response.Content.ReadAsStringAsync(ct);
-        if (!response.IsSuccessStatusCode)
-        {
-            refusals.AddOrUpdate($"{run}: {(int)response.StatusCode} {JsonNode.Parse(body)?["title"]}", 1, (_, n) => n + 1);
-            return;
-        }
-        if (JsonNode.Parse(body)?["status"]?.GetValue<string>() is not "processing") latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-    });
-    return [.. latencies];
+    var answers = await ScanLoad.RunAsync(http, ingest, key, images, new ScanLoadOptions(count, concurrency), run);
+    foreach (var refused in answers.Where(a => !a.Accepted))
+        refusals.AddOrUpdate($"{run}: {refused.Status} {refused.Title}", 1, (_, n) => n + 1);
+    return [.. answers.Select(a => a.Resolved ? a.Milliseconds : (double?)null)];
 }
-
-static double Percentile(List<double> sorted, double p) => sorted.Count == 0 ? double.NaN : sorted[(int)Math.Min(sorted.Count - 1, Math.Ceiling(p * sorted.Count) - 1)];
 
 int Option(string name, int fallback) =>
     args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() is { } value ? int.Parse(value) : fallback;

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace ArFleet.ScanThroughput;
+namespace ArFleet.Testing;
 
 /// <summary>CPU time of processes from /proc (utime + stime, and what their waited-for children used), so a run can say
 /// what each process spent per scan: CPU time, unlike wall time, is little moved by what else the machine runs.</summary>
