@@ -13,6 +13,7 @@ public static class RecognitionRegistration
             .AddSingleton<TargetGrader>()
             .AddSingleton<TargetIndex>()
             .AddSingleton(_ => new RecaptureDetector())
+            .AddSingleton<ScanRecognizer>()
             .AddSingleton<ImageReuseRegistry>()
             .AddSingleton<TargetFeatureStore>()
             .AddSingleton<TargetIndexLoader>()

@@ -1,7 +1,6 @@
 using ArFleet.Contracts;
 using ArFleet.ServiceDefaults;
 using MassTransit;
-using OpenCvSharp;
 
 namespace ArFleet.Recognition;
 
@@ -10,8 +9,7 @@ namespace ArFleet.Recognition;
 /// go to campaign-rules as the scan's fraud signals, whose campaign policy decides. A frame that cannot be used is a result
 /// (ScanUnrecognized with the reason), not a failure: the worker goes on with the next scan.</summary>
 public sealed class ScanSubmittedConsumer(
-    ImageClaimCheck claimCheck, FeatureExtractor extractor, TargetIndex index, RecaptureDetector recaptures, ImageReuseRegistry reuse,
-    ILogger<ScanSubmittedConsumer> logger) : IConsumer<ScanSubmitted>
+    ImageClaimCheck claimCheck, ScanRecognizer recognizer, ImageReuseRegistry reuse, ILogger<ScanSubmittedConsumer> logger) : IConsumer<ScanSubmitted>
 {
     public async Task Consume(ConsumeContext<ScanSubmitted> context)
     {
@@ -38,11 +36,10 @@ public sealed class ScanSubmittedConsumer(
     private object Recognize(ScanSubmitted scan, byte[] image, out (ulong Region, ulong Frame)? fingerprint)
     {
         fingerprint = null;
-        TargetMatch? match;
+        ScanRecognition? recognition;
         try
         {
-            using var features = extractor.ExtractQuery(image);
-            match = index.Match(features);
+            recognition = recognizer.Recognize(image);
         }
         catch (ImageRejectedException e)
         {
@@ -50,11 +47,9 @@ public sealed class ScanSubmittedConsumer(
             return Unrecognized(scan, UnrecognizedReason.InvalidImage, e.Message);
         }
 
-        if (match is null) return Unrecognized(scan, UnrecognizedReason.NoMatch, null);
-        // The extractor accepted the image within its limits, so it decodes.
-        using var colour = Cv2.ImDecode(image, ImreadModes.Color);
-        var recapture = recaptures.Assess(colour, match.Corners, index.ColourOf(match.TargetId));
-        fingerprint = ImageFingerprint.Of(colour, match.Corners);
+        if (recognition is null) return Unrecognized(scan, UnrecognizedReason.NoMatch, null);
+        var (match, recapture, prints) = recognition;
+        fingerprint = prints;
         return new ScanRecognized(scan.ScanId, match.TenantId, scan.TenantId, scan.UserId, scan.DeviceId, scan.Location,
             new RecognizedTarget(match.TargetId, match.Confidence, match.Corners), scan.OccurredAt,
             new FraudSignals(recapture.Score, recapture.Reasons));

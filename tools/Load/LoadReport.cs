@@ -8,7 +8,7 @@ namespace ArFleet.Load;
 public sealed record LoadReport(
     string Configuration, int Scans, int Concurrency, double? Rate, int Answered, int Resolved, double Seconds, double ScansPerSecond,
     Latency EndToEnd, IReadOnlyDictionary<string, int> Outcomes, IReadOnlyDictionary<string, int> Refusals,
-    IReadOnlyDictionary<string, double> CpuMillisecondsPerScan)
+    IReadOnlyDictionary<string, double> CpuMillisecondsPerScan, double EngineMillisecondsPerScan)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -16,7 +16,7 @@ public sealed record LoadReport(
     };
 
     public static LoadReport From(IReadOnlyList<ScanAnswer> answers, LoadOptions options, string configuration, double seconds,
-        IReadOnlyDictionary<string, double> cpuMilliseconds)
+        IReadOnlyDictionary<string, double> cpuMilliseconds, double engineMilliseconds)
     {
         var resolved = answers.Where(a => a.Resolved).ToList();
         var perScan = Math.Max(1, resolved.Count);
@@ -25,7 +25,7 @@ public sealed record LoadReport(
             answers.Where(a => a.Accepted).GroupBy(a => a.Resolved ? a.Outcome ?? "(none)" : "still processing after the wait")
                 .OrderByDescending(g => g.Count()).ToDictionary(g => g.Key, g => g.Count()),
             answers.Where(a => !a.Accepted).GroupBy(a => $"{a.Status} {a.Title}").ToDictionary(g => g.Key, g => g.Count()),
-            cpuMilliseconds.ToDictionary(c => c.Key, c => c.Value / perScan));
+            cpuMilliseconds.ToDictionary(c => c.Key, c => c.Value / perScan), engineMilliseconds);
     }
 
     public void Print(TextWriter output)
@@ -40,6 +40,9 @@ public sealed record LoadReport(
         output.WriteLine($"CPU ms per resolved scan: {CpuMillisecondsPerScan.Values.Sum():0.0} in all");
         foreach (var (process, milliseconds) in CpuMillisecondsPerScan.OrderByDescending(c => c.Value))
             output.WriteLine($"  {process,-17} {milliseconds,6:0.0}");
+        if (CpuMillisecondsPerScan.TryGetValue("recognition", out var recognition))
+            output.WriteLine($"recognition: {recognition / EngineMillisecondsPerScan:0.00}x the engine alone on the same photos " +
+                $"({EngineMillisecondsPerScan:0.0} ms); the rest of the fleet: {CpuMillisecondsPerScan.Where(c => c.Key != "recognition").Sum(c => c.Value):0.0} ms");
     }
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);

@@ -1,6 +1,7 @@
 // ./arfleet load: a bounded load of scans on the fleet that ./arfleet up runs, on this machine only. Sets up its own brand,
 // app, target and campaign, prints progress while it runs, then throughput, end-to-end latency, outcomes, refusals and
-// CPU milliseconds per scan of each process it was given (docs/operations.md, "Measuring load").
+// CPU milliseconds per scan of each process it was given, against the recognition engine's alone on the same photos
+// (docs/operations.md, "Measuring load").
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using ArFleet.Load;
@@ -36,6 +37,7 @@ var campaignId = await client.CreateCampaignAsync(brand.ApiKey,
     ArFleetClient.VoucherCampaign(targetId, options.Budget + warmUp, ("name", run), ("fraud", new { duplicateImage = "ignore" })));
 var photos = Enumerable.Range(0, options.Photos).Select(i => TestImages.CameraScan(target, seed: 500 + i).Jpeg).ToList();
 Console.Error.WriteLine($"{run}: target {targetId}, campaign {campaignId} (budget {options.Budget} + {warmUp} for the warm-up)");
+var engineMilliseconds = EngineCost.MillisecondsPerScan(target, photos);
 
 try
 {
@@ -58,7 +60,7 @@ try
     await Task.Delay(TimeSpan.FromSeconds(2));
     var cpu = options.Processes.ToDictionary(p => p.Key, p => ProcessCpu.TreeMilliseconds(p.Value) - cpuBefore[p.Key]);
 
-    var report = LoadReport.From(answers, options, BuildConfiguration(), seconds, cpu);
+    var report = LoadReport.From(answers, options, BuildConfiguration(), seconds, cpu, engineMilliseconds);
     report.Print(Console.Out);
     if (options.JsonFile is { } file)
     {

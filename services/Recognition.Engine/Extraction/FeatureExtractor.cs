@@ -22,12 +22,26 @@ public sealed class FeatureExtractor(IOptions<RecognitionOptions> options)
         Extract(gray, scale, options.TargetFeatures, options.TargetPyramidLevels, firstLevel: 0, options.FastThreshold);
 
     /// <summary>The query's pyramid starts above its own resolution (QueryFirstLevel upscaled levels): a
-    /// target seen small has its details a few pixels apart, and FAST finds them only once they are enlarged.</summary>
+    /// target seen small has its details a few pixels apart, and FAST finds them only once they are enlarged.
+    /// The frame is decoded once, in colour (the features keep it as Frame, for recapture cues and fingerprints), and
+    /// its grey and its reduced colours are derived from that decode.</summary>
     public ImageFeatures ExtractQuery(byte[] image)
     {
-        using var gray = Reduced(image, options.QueryMaxSide, out var scale);
-        var size = gray.Size();
-        return ExtractQuery(gray, scale, () => ReducedColour(image, size));
+        var frame = DecodeColour(image);
+        try
+        {
+            var scale = Math.Min(1.0, (double)options.QueryMaxSide / Math.Max(frame.Width, frame.Height));
+            using var gray = new Mat();
+            Cv2.CvtColor(frame, gray, ColorConversionCodes.BGR2GRAY);
+            if (scale < 1.0) Cv2.Resize(gray, gray, new Size(), scale, scale, InterpolationFlags.Area);
+            var size = gray.Size();
+            return ExtractQuery(gray, scale, scale < 1.0 ? () => Resized(frame, size) : null, frame);
+        }
+        catch
+        {
+            frame.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The colour signature (see ColourSignature) and the ink shapes (see Shapes) of a target image.</summary>
@@ -39,8 +53,9 @@ public sealed class FeatureExtractor(IOptions<RecognitionOptions> options)
 
     public static (byte[] Colour, Shape[] Shapes) TargetAppearance(Mat colour) => (ColourSignature.Of(colour), Shapes.OfTarget(colour));
 
-    public ImageFeatures ExtractQuery(Mat gray, double scale = 1.0, Func<Mat>? decodeColour = null) =>
-        Extract(gray, scale, options.QueryFeatures, options.QueryPyramidLevels, options.QueryFirstLevel, QueryFastThreshold(gray), decodeColour);
+    /// <param name="frame">The decoded image in colour at its original size, which the features then own.</param>
+    public ImageFeatures ExtractQuery(Mat gray, double scale = 1.0, Func<Mat>? decodeColour = null, Mat? frame = null) =>
+        Extract(gray, scale, options.QueryFeatures, options.QueryPyramidLevels, options.QueryFirstLevel, QueryFastThreshold(gray), decodeColour, frame);
 
     /// <summary>A dim or blurred frame has few corners at the usual FAST threshold, and a target in it fewer still: a
     /// frame with fewer corners than a tenth of the query's features is extracted at DimQueryFastThreshold instead.</summary>
@@ -68,32 +83,43 @@ public sealed class FeatureExtractor(IOptions<RecognitionOptions> options)
     {
         var decoded = Cv2.ImDecode(image, ImreadModes.Color);
         if (size is not { } wanted || decoded.Size() == wanted) return decoded;
-        using (decoded)
-        {
-            var resized = new Mat();
-            Cv2.Resize(decoded, resized, wanted, 0, 0, InterpolationFlags.Area);
-            return resized;
-        }
+        using (decoded) return Resized(decoded, wanted);
+    }
+
+    private static Mat Resized(Mat image, Size size)
+    {
+        var resized = new Mat();
+        Cv2.Resize(image, resized, size, 0, 0, InterpolationFlags.Area);
+        return resized;
     }
 
     /// <summary>ORB with a low FAST threshold and a small patch: printed logos are flat shapes whose few corners
     /// are often low-contrast after a camera's blur, and a small patch keeps details near a small target's edge.</summary>
     private ImageFeatures Extract(Mat gray, double scale, int features, int pyramidLevels, int firstLevel, int fastThreshold,
-        Func<Mat>? decodeColour = null)
+        Func<Mat>? decodeColour = null, Mat? frame = null)
     {
         using var orb = ORB.Create(features, scaleFactor: 1.2f, nLevels: pyramidLevels, edgeThreshold: options.PatchSize,
             firstLevel: firstLevel, patchSize: options.PatchSize, fastThreshold: fastThreshold);
         var descriptors = new Mat();
         orb.DetectAndCompute(gray, null, out var keypoints, descriptors);
-        return new ImageFeatures(keypoints.Select(k => k.Pt).ToArray(), descriptors, gray.Width, gray.Height, scale, decodeColour);
+        return new ImageFeatures(keypoints.Select(k => k.Pt).ToArray(), descriptors, gray.Width, gray.Height, scale, decodeColour, frame);
     }
 
-    private static Mat Decode(byte[] image)
+    private static Mat Decode(byte[] image) => Decoded(image, ImreadModes.Grayscale);
+
+    /// <summary>Decodes in colour within the image limits (dimensions checked from the header first).</summary>
+    private Mat DecodeColour(byte[] image)
+    {
+        if (ImageInspector.Check(image, options.ImageLimits, out _) is { } problem) throw new ImageRejectedException(problem);
+        return Decoded(image, ImreadModes.Color);
+    }
+
+    private static Mat Decoded(byte[] image, ImreadModes mode)
     {
         Mat decoded;
         try
         {
-            decoded = Cv2.ImDecode(image, ImreadModes.Grayscale);
+            decoded = Cv2.ImDecode(image, mode);
         }
         catch (OpenCVException e)
         {
