@@ -84,8 +84,12 @@ public sealed class DeliveryQueue(NpgsqlDataSource db)
             Parameters = { new() { Value = deliveryId }, new() { Value = at }, new() { Value = (object?)statusCode ?? DBNull.Value },
                 new() { Value = (object?)error ?? DBNull.Value }, new() { Value = durationMs } },
         });
+        // A retry is not scheduled for an endpoint disabled while the attempt was in flight: the disabling failed the
+        // delivery meanwhile (status reads the row as updated), or committed before this statement (the endpoint's row).
         batch.BatchCommands.Add(new NpgsqlBatchCommand(
-            "UPDATE deliveries SET status = $2, attempts = attempts + 1, last_status_code = $3, last_error = $4, next_attempt_at = $5, locked_until = NULL WHERE id = $1")
+            "UPDATE deliveries SET attempts = attempts + 1, last_status_code = $3, last_error = $4, next_attempt_at = $5, locked_until = NULL, " +
+            $"status = CASE WHEN $2 = '{Pending}' AND (status = '{Failed}' OR EXISTS (SELECT 1 FROM endpoints e " +
+            $"WHERE e.id = deliveries.endpoint_id AND e.disabled_at IS NOT NULL)) THEN '{Failed}' ELSE $2 END WHERE id = $1")
         {
             Parameters = { new() { Value = deliveryId }, new() { Value = status }, new() { Value = (object?)statusCode ?? DBNull.Value },
                 new() { Value = (object?)error ?? DBNull.Value }, new() { Value = (object?)nextAttemptAt ?? DBNull.Value } },

@@ -11,6 +11,9 @@ public static class WebhookRegistration
         var allowLoopback = builder.Environment.IsDevelopment() && builder.Configuration.GetValue<bool>("Webhooks:AllowLoopback");
         builder.Services.Configure<WebhookOptions>(builder.Configuration.GetSection("Webhooks"));
         builder.Services.PostConfigure<WebhookOptions>(o => o.AllowLoopback = allowLoopback); // never outside Development
+        // The binder appends a configured array to the default one: a configured schedule replaces the default instead.
+        if (builder.Configuration.GetSection("Webhooks:RetrySchedule").Get<TimeSpan[]>() is { Length: > 0 } schedule)
+            builder.Services.PostConfigure<WebhookOptions>(o => o.RetrySchedule = schedule);
         builder.Services.AddSingleton<HostResolver>(GuardedConnector.SystemResolver);
         var allowAnyPort = builder.Environment.IsDevelopment(); // local receivers listen wherever they like
         builder.Services.AddSingleton(sp => new GuardedConnector(sp.GetRequiredService<HostResolver>(), allowLoopback, sp.GetService<SocketConnector>(), allowAnyPort));

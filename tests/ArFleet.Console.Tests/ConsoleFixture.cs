@@ -11,9 +11,12 @@ public sealed class ConsoleFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        // The default retry schedule (the first retry 5 s after the first attempt): a configured one is appended to it
-        // by the configuration binder rather than replacing it, so it cannot be shortened here.
-        Fleet = await Fleet.StartWithInfrastructureAsync(new Dictionary<string, string> { ["Webhooks__PollInterval"] = "00:00:00.100" });
+        // One retry, 2 s after the first attempt: a delivery whose two attempts fail is failed, for the portal's replay.
+        Fleet = await Fleet.StartWithInfrastructureAsync(new Dictionary<string, string>
+        {
+            ["Webhooks__PollInterval"] = "00:00:00.100",
+            ["Webhooks__RetrySchedule__0"] = "00:00:02",
+        });
         Client = new ArFleetClient(Fleet);
         Browser = new Browser();
     }

@@ -4,7 +4,7 @@ import { field, h, problemBox, showFieldErrors, status, toast, when } from '../u
 const EVENT_TYPES = ['scan.resolved', 'voucher.issued'];
 
 /** The ISV portal (brands have it too): endpoints and their event types, each one's delivery log with every attempt,
- * replay of failed deliveries, secret rotation. (The API has no test event yet: docs/api.md lists it as planned.) */
+ * replay of failed deliveries, a test event, secret rotation. */
 export async function render(main) {
   const list = h('div', { id: 'endpoints' });
   const url = h('input', { type: 'url', name: 'url', 'data-field': 'url', placeholder: 'https://isv.example/hooks' });
@@ -55,6 +55,13 @@ export async function render(main) {
       } catch (error) { note.replaceChildren(problemBox(error)); }
       await loadDeliveries();
     };
+    const sendTest = async () => {
+      try {
+        const answer = await post('webhooks', `/v1/webhook-endpoints/${id}/test`);
+        note.replaceChildren(h('div', { class: 'success', id: `tested-${id}` }, `Test event ${answer.webhookId} queued.`));
+      } catch (error) { note.replaceChildren(problemBox(error)); }
+      await loadDeliveries();
+    };
     const rotate = async () => {
       if (!confirm('Rotate the signing secret? The old one keeps signing beside the new one for 24 hours.')) return;
       try {
@@ -70,6 +77,7 @@ export async function render(main) {
       h('div', {},
         h('label', { for: `since-${id}` }, 'Replay failed deliveries since'), Object.assign(since, { id: `since-${id}` }),
         h('button', { type: 'button', class: 'replay', onclick: replay }, 'Replay'),
+        h('button', { type: 'button', onclick: sendTest }, 'Send test event'),
         h('button', { type: 'button', onclick: rotate }, 'Rotate secret'),
         h('button', { type: 'button', onclick: loadDeliveries }, 'Refresh deliveries')),
       note, deliveries);
