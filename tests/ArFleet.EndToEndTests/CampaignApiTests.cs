@@ -75,7 +75,7 @@ public sealed class CampaignApiTests(FleetFixture fixture)
         var outcomes = await Task.WhenAll(Enumerable.Range(0, 50).Select(async i =>
         {
             using var response = await Client.SubmitScanAsync(app.ApiKey, photos[i], "eager-user", $"device-{i}");
-            return (string?)(await response.Content.ReadFromJsonAsync<JsonObject>())!["outcome"];
+            return (string?)(await Client.ResolvedScanAsync(app.ApiKey, response))["outcome"];
         }));
         Assert.Equal(1, outcomes.Count(o => o == "rewarded"));
         Assert.Equal(49, outcomes.Count(o => o == "limitReached"));

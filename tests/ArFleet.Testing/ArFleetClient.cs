@@ -99,6 +99,17 @@ public sealed class ArFleetClient(FleetAddresses fleet) : IDisposable
         return http.SendAsync(request);
     }
 
+    /// <summary>The scan a submission answered with, once resolved: a busy machine answers 202 (still processing) after
+    /// the submission's wait, and the scan is then waited on again, as an app would.</summary>
+    public async Task<JsonObject> ResolvedScanAsync(string key, HttpResponseMessage submitted, TimeSpan? timeout = null)
+    {
+        var scan = (await submitted.Content.ReadFromJsonAsync<JsonObject>())!;
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(90));
+        while ((string?)scan["status"] == "processing" && DateTime.UtcNow < deadline)
+            scan = await GetJsonAsync(fleet.Ingest, $"/v1/scans/{scan["scanId"]}?wait=10", key);
+        return scan;
+    }
+
     public async Task<JsonObject> GetJsonAsync(Uri service, string path, string key)
     {
         using var response = await SendAsync(HttpMethod.Get, service, path, key);
