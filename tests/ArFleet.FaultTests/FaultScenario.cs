@@ -113,7 +113,15 @@ public sealed class FaultScenario(PrivateServers servers)
     }
 
     private static string ServiceTails(Fleet fleet) =>
-        string.Join("\n", fleet.Services.Values.Select(v => $"--- {v.Name}:\n{v.Tail(40)}"));
+        string.Join("\n", fleet.Services.Values.Select(v => $"--- {v.Name}:\n{FirstFailures(v.Output)}{v.Tail(40)}"));
+
+    /// <summary>A 500's exception is logged long before a busy log ends: the first few errors, each with the lines after it.</summary>
+    private static string FirstFailures(string output)
+    {
+        var lines = output.Split('\n');
+        return string.Concat(lines.Select((line, i) => (line, i)).Where(l => l.line.StartsWith("fail:", StringComparison.Ordinal)).Take(3)
+            .Select(l => string.Join("\n", lines.Skip(l.i).Take(12)) + "\n...\n"));
+    }
 
     /// <summary>Right after a restart the component may still be coming up: the upload is retried while it answers 503.</summary>
     private static async Task<Guid> UploadWithRetriesAsync(ArFleetClient client, string brandKey)

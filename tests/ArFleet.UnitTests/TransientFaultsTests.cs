@@ -17,6 +17,8 @@ public sealed class TransientFaultsTests
         new HttpRequestException("Connection refused"),
         new InvalidOperationException("wrapped", new SocketException((int)SocketError.ConnectionReset)),
         new MassTransit.RequestTimeoutException("no answer"),
+        new Polly.CircuitBreaker.BrokenCircuitException("campaign-rules has been failing"),
+        new Polly.Timeout.TimeoutRejectedException("no answer within the pipeline's timeout"),
     ];
 
     public static TheoryData<Exception> Permanent() =>

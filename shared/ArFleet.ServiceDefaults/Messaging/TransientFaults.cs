@@ -18,6 +18,8 @@ public static class TransientFaults
         RedisServerException redis => redis.Message.StartsWith("LOADING", StringComparison.Ordinal)
             || redis.Message.StartsWith("OOM", StringComparison.Ordinal),
         SocketException or TimeoutException or HttpRequestException => true,
+        // An HTTP call's resilience pipeline gave up on its dependency (a timeout, an open circuit): it is away, not wrong.
+        Polly.ExecutionRejectedException => true,
         MassTransit.ConnectionException or MassTransit.TransportUnavailableException or MassTransit.RequestTimeoutException => true,
         AggregateException aggregate => aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(IsTransient),
         _ => exception.InnerException is { } inner && IsTransient(inner),
