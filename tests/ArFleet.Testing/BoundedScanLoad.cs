@@ -20,7 +20,7 @@ public sealed record ScanAnswer(int Index, int Status, string? Title, string? Sc
 }
 
 /// <summary>A bounded load of scans against ingest, each from its own user and device (photos reused round-robin).</summary>
-public static class ScanLoad
+public static class BoundedScanLoad
 {
     public static async Task<IReadOnlyList<ScanAnswer>> RunAsync(HttpClient http, Uri ingest, string apiKey, IReadOnlyList<byte[]> photos,
         ScanLoadOptions options, string run, Action<ScanAnswer>? answered = null, CancellationToken cancellationToken = default)

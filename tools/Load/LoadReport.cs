@@ -54,7 +54,7 @@ public sealed record Latency(double P50, double P95, double P99, double Max)
     public static Latency Of(List<double> milliseconds)
     {
         milliseconds.Sort();
-        return new(ScanLoad.Percentile(milliseconds, 0.50), ScanLoad.Percentile(milliseconds, 0.95), ScanLoad.Percentile(milliseconds, 0.99),
+        return new(BoundedScanLoad.Percentile(milliseconds, 0.50), BoundedScanLoad.Percentile(milliseconds, 0.95), BoundedScanLoad.Percentile(milliseconds, 0.99),
             milliseconds.Count == 0 ? double.NaN : milliseconds[^1]);
     }
 }

@@ -43,14 +43,14 @@ try
 {
     using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
     // Compiled code and open connections, so the figures are the fleet's steady state.
-    await ScanLoad.RunAsync(http, fleet.Ingest, app.ApiKey, photos, new ScanLoadOptions(warmUp, options.Concurrency), $"{run}-warmup");
+    await BoundedScanLoad.RunAsync(http, fleet.Ingest, app.ApiKey, photos, new ScanLoadOptions(warmUp, options.Concurrency), $"{run}-warmup");
 
     var cpuBefore = options.Processes.ToDictionary(p => p.Key, p => ProcessCpu.TreeMilliseconds(p.Value));
     var answered = 0;
     var clock = Stopwatch.StartNew();
     using var stop = new CancellationTokenSource();
     Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); }; // Ctrl-C: stop starting scans, report what was answered
-    var load = ScanLoad.RunAsync(http, fleet.Ingest, app.ApiKey, photos,
+    var load = BoundedScanLoad.RunAsync(http, fleet.Ingest, app.ApiKey, photos,
         new ScanLoadOptions(options.Scans, options.Concurrency, options.Rate, options.Duration), run, _ => Interlocked.Increment(ref answered), stop.Token);
     while (await Task.WhenAny(load, Task.Delay(TimeSpan.FromSeconds(2))) != load)
         Console.Error.WriteLine($"[{clock.Elapsed.TotalSeconds,4:0} s] {answered} of {options.Scans} answered, {answered / clock.Elapsed.TotalSeconds:0.0}/s");

@@ -81,12 +81,12 @@ async Task<Run> MeasureAsync(string name, int round, string? servicesRoot)
                 Console.Error.WriteLine($"{name} {service.Name}: {line}");
     var cpuPerScan = processes.ToDictionary(p => p.Key,
         p => p.Value is { } pid ? (ProcessCpu.TreeMilliseconds(pid) - cpuBefore[p.Key]) / Math.Max(1, resolved.Count) : double.NaN);
-    return new Run(name, round, resolved.Count / seconds, ScanLoad.Percentile(resolved, 0.5), ScanLoad.Percentile(resolved, 0.99), resolved.Count, cpuPerScan);
+    return new Run(name, round, resolved.Count / seconds, BoundedScanLoad.Percentile(resolved, 0.5), BoundedScanLoad.Percentile(resolved, 0.99), resolved.Count, cpuPerScan);
 }
 
 async Task<List<double?>> RunAsync(HttpClient http, Uri ingest, string key, List<byte[]> images, int count, int concurrency, string run)
 {
-    var answers = await ScanLoad.RunAsync(http, ingest, key, images, new ScanLoadOptions(count, concurrency), run);
+    var answers = await BoundedScanLoad.RunAsync(http, ingest, key, images, new ScanLoadOptions(count, concurrency), run);
     foreach (var refused in answers.Where(a => !a.Accepted))
         refusals.AddOrUpdate($"{run}: {refused.Status} {refused.Title}", 1, (_, n) => n + 1);
     return [.. answers.Select(a => a.Resolved ? a.Milliseconds : (double?)null)];
