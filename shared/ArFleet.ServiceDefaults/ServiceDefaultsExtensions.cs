@@ -21,6 +21,9 @@ public static class ServiceDefaultsExtensions
 {
     public const string LiveTag = "live";
     public const string ReadyTag = "ready";
+    /// <summary>A check of the service's own work that decides whether a replica takes traffic (recognition's loaded
+    /// index): /health/serving runs these and the live ones, never the shared servers'.</summary>
+    public const string ServingTag = "serving";
 
     /// <summary>OpenTelemetry, health checks, problem details, JSON conventions, OpenAPI, HttpClient resilience and the
     /// per-key rate limits.</summary>
@@ -87,8 +90,12 @@ public static class ServiceDefaultsExtensions
         return builder;
     }
 
-    /// <summary>/health/live answers while the process runs; /health/ready checks the service's own
-    /// RabbitMQ, Redis and PostgreSQL. The OpenAPI document and its reference page are served too.</summary>
+    /// <summary>/health/live answers while the process runs and its receive endpoints consume; /health/ready checks
+    /// everything, the service's own RabbitMQ, Redis and PostgreSQL included (for starting in order); /health/serving
+    /// checks the service's own work only (the live checks and those tagged <see cref="ServingTag"/>), so that a
+    /// blip of a server every replica shares answers 503 problems from all of them instead of taking them all out of
+    /// their load balancer at once (Kubernetes' readiness probe). The OpenAPI document and its reference page are
+    /// served too.</summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
         app.UseExceptionHandler();
@@ -99,6 +106,10 @@ public static class ServiceDefaultsExtensions
             Predicate = r => r.Tags.Contains(LiveTag), ResponseWriter = HealthReportWriter.WriteAsync,
         });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { ResponseWriter = HealthReportWriter.WriteAsync });
+        app.MapHealthChecks("/health/serving", new HealthCheckOptions
+        {
+            Predicate = r => r.Tags.Contains(LiveTag) || r.Tags.Contains(ServingTag), ResponseWriter = HealthReportWriter.WriteAsync,
+        });
         app.MapOpenApi();
         app.MapScalarApiReference();
         return app;
