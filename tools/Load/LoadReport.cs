@@ -40,9 +40,12 @@ public sealed record LoadReport(
         output.WriteLine($"CPU ms per resolved scan: {CpuMillisecondsPerScan.Values.Sum():0.0} in all");
         foreach (var (process, milliseconds) in CpuMillisecondsPerScan.OrderByDescending(c => c.Value))
             output.WriteLine($"  {process,-17} {milliseconds,6:0.0}");
-        if (CpuMillisecondsPerScan.TryGetValue("recognition", out var recognition))
-            output.WriteLine($"recognition: {recognition / EngineMillisecondsPerScan:0.00}x the engine alone on the same photos " +
-                $"({EngineMillisecondsPerScan:0.0} ms); the rest of the fleet: {CpuMillisecondsPerScan.Where(c => c.Key != "recognition").Sum(c => c.Value):0.0} ms");
+        // Recognition's workers: "recognition" and, scaled out, "recognition-2" and on.
+        static bool IsRecognition(string process) => process == "recognition" || process.StartsWith("recognition-", StringComparison.Ordinal);
+        if (CpuMillisecondsPerScan.Keys.Any(IsRecognition))
+            output.WriteLine($"recognition: {CpuMillisecondsPerScan.Where(c => IsRecognition(c.Key)).Sum(c => c.Value) / EngineMillisecondsPerScan:0.00}x " +
+                $"the engine alone on the same photos ({EngineMillisecondsPerScan:0.0} ms); " +
+                $"the rest of the fleet: {CpuMillisecondsPerScan.Where(c => !IsRecognition(c.Key)).Sum(c => c.Value):0.0} ms");
     }
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
