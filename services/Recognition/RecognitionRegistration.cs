@@ -14,6 +14,7 @@ public static class RecognitionRegistration
             .AddSingleton<TargetIndex>()
             .AddSingleton(_ => new RecaptureDetector())
             .AddSingleton<ImageReuseRegistry>()
+            .AddSingleton<RecognitionMetrics>()
             .AddSingleton<TargetFeatureStore>()
             .AddSingleton<TargetIndexLoader>()
             .AddSingleton<IndexConsumersStarter>()

@@ -7,12 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using OpenTelemetry;
-using OpenTelemetry.Logs;
-using OpenTelemetry.Metrics;
-using OpenTelemetry.Resources;
-using OpenTelemetry.Trace;
+using ArFleet.ServiceDefaults.Observability;
 using Scalar.AspNetCore;
 
 namespace ArFleet.ServiceDefaults;
@@ -55,42 +50,11 @@ public static class ServiceDefaultsExtensions
         return options;
     }
 
-    public static IHostApplicationBuilder ConfigureOpenTelemetry(this IHostApplicationBuilder builder)
-    {
-        var serviceName = builder.Environment.ApplicationName;
-        builder.Logging.AddOpenTelemetry(logging =>
-        {
-            logging.IncludeFormattedMessage = true;
-            logging.IncludeScopes = true;
-        });
-
-        var otel = builder.Services.AddOpenTelemetry()
-            .ConfigureResource(r => r.AddService(serviceName))
-            .WithMetrics(metrics => metrics
-                .AddAspNetCoreInstrumentation()
-                .AddHttpClientInstrumentation()
-                .AddRuntimeInstrumentation()
-                .AddMeter("MassTransit", serviceName))
-            .WithTracing(tracing =>
-            {
-                tracing
-                    .AddSource("MassTransit", serviceName)
-                    .AddAspNetCoreInstrumentation(o => o.Filter = ctx => !ctx.Request.Path.StartsWithSegments("/health"))
-                    .AddHttpClientInstrumentation();
-                // Writes finished spans to stdout; the end-to-end test reads them to follow one trace.
-                if (builder.Configuration.GetValue<bool>("ArFleet:ConsoleTraces"))
-                    tracing.AddConsoleExporter();
-            });
-
-        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
-            otel.UseOtlpExporter();
-        return builder;
-    }
-
     /// <summary>/health/live answers while the process runs; /health/ready checks the service's own
     /// RabbitMQ, Redis and PostgreSQL. The OpenAPI document and its reference page are served too.</summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
+        app.MapMetricsEndpoint();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRateLimiter(); // after authentication (added first by WebApplication), for the groups that ask for ApiRateLimits.PerKey
