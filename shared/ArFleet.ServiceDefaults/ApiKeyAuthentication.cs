@@ -67,13 +67,21 @@ public static class ApiKeyAuthentication
         return builder;
     }
 
-    /// <summary>For services other than campaign-rules, which owns the keys: ask it who a key belongs to.</summary>
+    /// <summary>For services other than campaign-rules, which owns the keys: ask it who a key belongs to, at
+    /// Services:campaigns, or through the Dapr sidecar in Dapr mode (DaprOptions).</summary>
     public static IHostApplicationBuilder AddApiKeyAuthenticationFromCampaignRules(this IHostApplicationBuilder builder)
     {
-        var baseAddress = builder.Configuration["Services:campaigns"]
-            ?? throw new InvalidOperationException("Services:campaigns (the campaign-rules URL) is not configured.");
         builder.Services.AddMemoryCache();
-        builder.Services.AddHttpClient<CampaignRulesKeyClient>(c => c.BaseAddress = new Uri(baseAddress));
+        var dapr = DaprOptions.From(builder.Configuration);
+        var client = builder.Services.AddHttpClient<CampaignRulesKeyClient>();
+        if (dapr.Enabled)
+            DaprMode.UseDaprInvocation(client, dapr, dapr.SidecarAddress(builder.Configuration));
+        else
+        {
+            var baseAddress = builder.Configuration["Services:campaigns"]
+                ?? throw new InvalidOperationException("Services:campaigns (the campaign-rules URL) is not configured.");
+            client.ConfigureHttpClient(c => c.BaseAddress = new Uri(baseAddress));
+        }
         return builder.AddApiKeyAuthentication<CampaignRulesKeyResolver>();
     }
 

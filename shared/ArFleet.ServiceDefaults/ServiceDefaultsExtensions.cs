@@ -21,6 +21,7 @@ public static class ServiceDefaultsExtensions
     /// per-key rate limits.</summary>
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
     {
+        builder.AddDaprMode(); // first: in Dapr mode the secret store's settings are read before anything reads configuration
         builder.ConfigureOpenTelemetry();
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
         builder.Services.AddProblemDetails();
