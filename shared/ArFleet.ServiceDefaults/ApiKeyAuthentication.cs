@@ -147,9 +147,11 @@ public sealed class ApiKeyAuthenticationHandler(
 /// <summary>Asks campaign-rules' GET /v1/tenants/me who a key belongs to.</summary>
 public sealed class CampaignRulesKeyClient(HttpClient http)
 {
+    public const string WhoIsPath = "/v1/tenants/me";
+
     public async Task<TenantIdentity?> WhoIsAsync(string apiKey, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/tenants/me");
+        using var request = new HttpRequestMessage(HttpMethod.Get, WhoIsPath);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
         using var response = await http.SendAsync(request, cancellationToken);
         if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden) return null;
