@@ -56,7 +56,7 @@ public static class Telemetry
     }
 
     /// <summary>The Prometheus text exposition of every metric the service records, unauthenticated like /health:
-    /// route only the public /v1 APIs from outside (deploy/observability/README.md).</summary>
+    /// route only the public /v1 APIs from outside (docs/operations.md, "Metrics, traces and alerts").</summary>
     public static WebApplication MapMetricsEndpoint(this WebApplication app)
     {
         app.MapPrometheusScrapingEndpoint(MetricsPath);

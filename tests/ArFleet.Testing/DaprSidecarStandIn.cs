@@ -1,12 +1,11 @@
 using System.Collections.Concurrent;
 using System.Net;
-using ArFleet.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
-namespace ArFleet.ServiceDefaults.Tests;
+namespace ArFleet.Testing;
 
 /// <summary>STAND-IN FOR THE DAPR SIDECAR (daprd), which cannot be had on these machines: a local HTTP server that
 /// answers only the routes of Dapr's documented HTTP API the services use: health (/v1.0/healthz,
