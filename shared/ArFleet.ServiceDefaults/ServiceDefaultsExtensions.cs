@@ -17,8 +17,8 @@ public static class ServiceDefaultsExtensions
     public const string LiveTag = "live";
     public const string ReadyTag = "ready";
 
-    /// <summary>OpenTelemetry, health checks, problem details, JSON conventions, OpenAPI, HttpClient resilience and the
-    /// per-key rate limits.</summary>
+    /// <summary>Dapr mode where it is on (DaprOptions), OpenTelemetry with the Prometheus endpoint, health checks, problem
+    /// details, JSON conventions, OpenAPI, HttpClient resilience and the per-key rate limits.</summary>
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
     {
         builder.AddDaprMode(); // first: in Dapr mode the secret store's settings are read before anything reads configuration
