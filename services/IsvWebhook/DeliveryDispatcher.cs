@@ -13,7 +13,7 @@ namespace ArFleet.IsvWebhook;
 /// slots, for at most the timeout, and never the loop.</summary>
 public sealed class DeliveryDispatcher(
     DeliveryQueue queue, EndpointStore endpoints, EndpointDisabler disabler, EndpointIsolation isolation, IHttpClientFactory httpClients, IOptions<WebhookOptions> options, TimeProvider clock,
-    ILogger<DeliveryDispatcher> logger) : BackgroundService
+    WebhookMetrics metrics, ILogger<DeliveryDispatcher> logger) : BackgroundService
 {
     public const string HttpClientName = "webhooks";
     private static readonly ActivitySource Tracing = new("ArFleet.IsvWebhook");
@@ -126,6 +126,7 @@ public sealed class DeliveryDispatcher(
         DateTimeOffset? next = succeeded || statusCode == 410 ? null : NextAttempt(delivery.Attempts, statusCode, retryAfter, now);
         await queue.RecordAttemptAsync(delivery.DeliveryId, started, statusCode, error, (int)stopwatch.ElapsedMilliseconds, succeeded, next,
             CancellationToken.None);
+        metrics.Attempted(succeeded, next);
         var failingSince = await endpoints.RecordOutcomeAsync(delivery.EndpointId, started, succeeded, CancellationToken.None);
         if (succeeded) return;
         logger.LogInformation("Webhook delivery {DeliveryId} attempt {Attempt} failed: {Status} {Error}", delivery.DeliveryId, delivery.Attempts + 1, statusCode, error);

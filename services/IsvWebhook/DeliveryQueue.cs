@@ -149,6 +149,16 @@ public sealed class DeliveryQueue(NpgsqlDataSource db)
         return deliveries;
     }
 
+    /// <summary>Pending deliveries: those due now (or being sent), and those waiting for a later retry.</summary>
+    public async Task<(long Due, long Scheduled)> BacklogAsync(CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand(
+            $"SELECT count(*) FILTER (WHERE next_attempt_at <= now()), count(*) FILTER (WHERE next_attempt_at > now()) FROM deliveries WHERE status = '{Pending}'");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return (reader.GetInt64(0), reader.GetInt64(1));
+    }
+
     private NpgsqlCommand Command(string sql, NpgsqlTransaction? transaction) =>
         transaction is null ? db.CreateCommand(sql) : new NpgsqlCommand(sql, transaction.Connection, transaction);
 }

@@ -34,7 +34,8 @@ public static class WebhookRegistration
                 PooledConnectionLifetime = TimeSpan.FromMinutes(2),
             });
 #pragma warning restore EXTEXP0001
-        builder.Services.AddHostedService<DeliveryDispatcher>().AddHostedService<DeliveryRetention>();
+        builder.Services.AddSingleton<WebhookMetrics>();
+        builder.Services.AddHostedService<DeliveryDispatcher>().AddHostedService<DeliveryRetention>().AddHostedService<WebhookBacklogSampler>();
         return builder;
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using ArFleet.Contracts;
 using ArFleet.ServiceDefaults;
 using MassTransit;
@@ -9,15 +10,19 @@ namespace ArFleet.Recognition;
 /// go to campaign-rules as the scan's fraud signals, whose campaign policy decides. A frame that cannot be used is a result
 /// (ScanUnrecognized with the reason), not a failure: the worker goes on with the next scan.</summary>
 public sealed class ScanSubmittedConsumer(
-    ImageClaimCheck claimCheck, ScanRecognizer recognizer, ImageReuseRegistry reuse, ILogger<ScanSubmittedConsumer> logger) : IConsumer<ScanSubmitted>
+    ImageClaimCheck claimCheck, ScanRecognizer recognizer, ImageReuseRegistry reuse, RecognitionMetrics metrics,
+    ILogger<ScanSubmittedConsumer> logger) : IConsumer<ScanSubmitted>
 {
     public async Task Consume(ConsumeContext<ScanSubmitted> context)
     {
+        var started = Stopwatch.GetTimestamp();
         var scan = context.Message;
         var image = await claimCheck.GetAsync(scan.ImageKey);
         if (image is null)
         {
-            await context.Publish(Unrecognized(scan, UnrecognizedReason.ImageExpired, "The scan's image is no longer stored: scan again."));
+            var expired = Unrecognized(scan, UnrecognizedReason.ImageExpired, "The scan's image is no longer stored: scan again.");
+            await context.Publish(expired);
+            metrics.Published(expired, Stopwatch.GetElapsedTime(started));
             return;
         }
 
@@ -29,6 +34,7 @@ public sealed class ScanSubmittedConsumer(
             result = recognized with { Fraud = recognized.Fraud! with { Reasons = [.. recognized.Fraud.Reasons, FraudSignals.DuplicateImage] } };
         }
         await context.Publish(result, result.GetType());
+        metrics.Published(result, Stopwatch.GetElapsedTime(started));
         // Only once the result is on its way, and not at once: a redelivery finds the frame again (ImageClaimCheck.AfterUse).
         await claimCheck.RetireAsync(scan.ImageKey);
     }

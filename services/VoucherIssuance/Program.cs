@@ -6,9 +6,7 @@ builder.AddServiceDefaults();
 builder.AddArFleetRedis();
 builder.AddArFleetPostgres(typeof(Program).Assembly);
 builder.AddApiKeyAuthenticationFromCampaignRules();
-builder.Services.Configure<VoucherOptions>(builder.Configuration.GetSection("Vouchers"));
-builder.Services.AddSingleton<RedisBudgetGate>().AddSingleton<VoucherLedger>().AddSingleton<VoucherIssuer>().AddSingleton<Reconciliation>();
-builder.Services.AddHostedService<ReconciliationService>();
+builder.AddVoucherIssuing();
 builder.AddArFleetMessaging(x =>
 {
     x.AddConsumer<RewardRequestedConsumer>();

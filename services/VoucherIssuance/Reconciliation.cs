@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Options;
 
 namespace ArFleet.VoucherIssuance;
@@ -40,32 +39,30 @@ public sealed class Reconciliation(VoucherLedger ledger, RedisBudgetGate gate)
 }
 
 /// <summary>Runs the reconciliation over recently active campaigns, logging drift and ledger problems and
-/// recording the drift as a metric.</summary>
+/// recording them as metrics (VoucherMetrics).</summary>
 public sealed class ReconciliationService(Reconciliation reconciliation, VoucherLedger ledger, IOptions<VoucherOptions> options,
-    IMeterFactory meters, ILogger<ReconciliationService> logger) : BackgroundService
+    VoucherMetrics metrics, ILogger<ReconciliationService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (options.Value.ReconcileInterval <= TimeSpan.Zero) return;
-        var meter = meters.Create("ArFleet.VoucherIssuance");
-        var drift = meter.CreateHistogram<long>("arfleet.vouchers.redis_drift", "{voucher}", "Redis stock minus the ledger's unissued quota, per campaign and check");
-        var problems = meter.CreateCounter<long>("arfleet.vouchers.ledger_problems", "{problem}", "Ledger inconsistencies found by reconciliation");
         using var timer = new PeriodicTimer(options.Value.ReconcileInterval);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             try
             {
+                var reports = new List<Reconciliation.Report>();
                 foreach (var campaignId in await ledger.RecentlyActiveCampaignsAsync(stoppingToken))
                 {
                     if (await reconciliation.CheckAsync(campaignId, stoppingToken) is not { } report) continue;
-                    drift.Record(report.RedisDrift);
-                    problems.Add(report.LedgerProblems.Count);
+                    reports.Add(report);
                     if (report.LedgerProblems.Count > 0)
                         logger.LogError("Campaign {CampaignId}: ledger problems: {Problems}", campaignId, string.Join("; ", report.LedgerProblems));
                     else if (report.RedisDrift != 0)
                         logger.LogWarning("Campaign {CampaignId}: Redis stock differs from the ledger by {Drift} (issued {Issued}, remaining {Remaining})",
                             campaignId, report.RedisDrift, report.Issued, report.Remaining);
                 }
+                metrics.Reconciled(reports);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

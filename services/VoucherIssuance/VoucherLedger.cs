@@ -303,6 +303,20 @@ public sealed class VoucherLedger(NpgsqlDataSource db)
         return campaigns;
     }
 
+    /// <summary>What each recently active campaign has left to issue (the same campaigns as reconciliation).</summary>
+    public async Task<IReadOnlyDictionary<Guid, long>> RemainingBudgetsAsync(CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand(
+            "SELECT b.campaign_id, sum(b.quota - b.issued) FROM voucher_buckets b JOIN voucher_campaigns c USING (campaign_id) " +
+            "WHERE c.created_at > now() - interval '1 day' " +
+            "OR EXISTS (SELECT 1 FROM vouchers v WHERE v.campaign_id = c.campaign_id AND v.issued_at > now() - interval '1 day') " +
+            "GROUP BY b.campaign_id LIMIT 1000");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var remaining = new Dictionary<Guid, long>();
+        while (await reader.ReadAsync(cancellationToken)) remaining[reader.GetGuid(0)] = reader.GetInt64(1);
+        return remaining;
+    }
+
     private const string Columns = "code, scan_id, campaign_id, tenant_id, user_id, value_cents, currency, issued_at, expires_at, redeemed_at";
 
     private static Voucher Read(NpgsqlDataReader r) => new(

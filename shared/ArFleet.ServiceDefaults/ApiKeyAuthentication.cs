@@ -67,13 +67,21 @@ public static class ApiKeyAuthentication
         return builder;
     }
 
-    /// <summary>For services other than campaign-rules, which owns the keys: ask it who a key belongs to.</summary>
+    /// <summary>For services other than campaign-rules, which owns the keys: ask it who a key belongs to, at
+    /// Services:campaigns, or through the Dapr sidecar in Dapr mode (DaprOptions).</summary>
     public static IHostApplicationBuilder AddApiKeyAuthenticationFromCampaignRules(this IHostApplicationBuilder builder)
     {
-        var baseAddress = builder.Configuration["Services:campaigns"]
-            ?? throw new InvalidOperationException("Services:campaigns (the campaign-rules URL) is not configured.");
         builder.Services.AddMemoryCache();
-        builder.Services.AddHttpClient<CampaignRulesKeyClient>(c => c.BaseAddress = new Uri(baseAddress));
+        var dapr = DaprOptions.From(builder.Configuration);
+        var client = builder.Services.AddHttpClient<CampaignRulesKeyClient>();
+        if (dapr.Enabled)
+            DaprMode.UseDaprInvocation(client, dapr, dapr.SidecarAddress(builder.Configuration));
+        else
+        {
+            var baseAddress = builder.Configuration["Services:campaigns"]
+                ?? throw new InvalidOperationException("Services:campaigns (the campaign-rules URL) is not configured.");
+            client.ConfigureHttpClient(c => c.BaseAddress = new Uri(baseAddress));
+        }
         return builder.AddApiKeyAuthentication<CampaignRulesKeyResolver>();
     }
 
@@ -139,9 +147,11 @@ public sealed class ApiKeyAuthenticationHandler(
 /// <summary>Asks campaign-rules' GET /v1/tenants/me who a key belongs to.</summary>
 public sealed class CampaignRulesKeyClient(HttpClient http)
 {
+    public const string WhoIsPath = "/v1/tenants/me";
+
     public async Task<TenantIdentity?> WhoIsAsync(string apiKey, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/tenants/me");
+        using var request = new HttpRequestMessage(HttpMethod.Get, WhoIsPath);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
         using var response = await http.SendAsync(request, cancellationToken);
         if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden) return null;

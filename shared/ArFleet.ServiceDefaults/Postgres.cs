@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Reflection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -5,6 +6,8 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 namespace ArFleet.ServiceDefaults;
 
@@ -17,7 +20,12 @@ public static class Postgres
     {
         var connectionString = builder.Configuration.GetConnectionString("postgres")
             ?? throw new InvalidOperationException("ConnectionStrings:postgres is not configured.");
-        builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
+        // Commands are traced inside a request's or a message's trace; background polls alone would be a trace each.
+        builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString)
+            .ConfigureTracing(t => t.ConfigureCommandFilter(_ => Activity.Current is not null).ConfigureBatchFilter(_ => Activity.Current is not null))
+            .Build());
+        builder.Services.ConfigureOpenTelemetryTracerProvider(t => t.AddNpgsql());
+        builder.Services.ConfigureOpenTelemetryMeterProvider(m => m.AddNpgsqlInstrumentation());
         // First of all hosted services, so it is also the first whose Starting phase runs (a cache loaded then finds its tables).
         builder.Services.Insert(0, ServiceDescriptor.Singleton<IHostedService>(sp => new DatabaseMigrator(
             connectionString, migrations, sp.GetRequiredService<ILogger<DatabaseMigrator>>())));

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using OpenTelemetry.Trace;
 using StackExchange.Redis;
 
 namespace ArFleet.ServiceDefaults;
@@ -20,6 +21,8 @@ public static class Redis
             options.BacklogPolicy = BacklogPolicy.FailFast; // while it does, calls fail at once (a 503, a retry) instead of queueing
             return ConnectionMultiplexer.Connect(options);
         });
+        // Commands are traced inside a request's or a message's trace (the multiplexer is the one above, from DI).
+        builder.Services.ConfigureOpenTelemetryTracerProvider(t => t.AddRedisInstrumentation(o => o.Filter = c => c.ParentActivity is not null));
         builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: [ServiceDefaultsExtensions.ReadyTag]);
         return builder;
     }

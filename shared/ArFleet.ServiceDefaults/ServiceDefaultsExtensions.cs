@@ -7,12 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using OpenTelemetry;
-using OpenTelemetry.Logs;
-using OpenTelemetry.Metrics;
-using OpenTelemetry.Resources;
-using OpenTelemetry.Trace;
+using ArFleet.ServiceDefaults.Observability;
 using Scalar.AspNetCore;
 
 namespace ArFleet.ServiceDefaults;
@@ -25,10 +20,11 @@ public static class ServiceDefaultsExtensions
     /// index): /health/serving runs these and the live ones, never the shared servers'.</summary>
     public const string ServingTag = "serving";
 
-    /// <summary>OpenTelemetry, health checks, problem details, JSON conventions, OpenAPI, HttpClient resilience and the
-    /// per-key rate limits.</summary>
+    /// <summary>Dapr mode where it is on (DaprOptions), OpenTelemetry with the Prometheus endpoint, health checks, problem
+    /// details, JSON conventions, OpenAPI, HttpClient resilience and the per-key rate limits.</summary>
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
     {
+        builder.AddDaprMode(); // first: in Dapr mode the secret store's settings are read before anything reads configuration
         builder.ConfigureOpenTelemetry();
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
         builder.Services.AddProblemDetails();
@@ -58,38 +54,6 @@ public static class ServiceDefaultsExtensions
         return options;
     }
 
-    public static IHostApplicationBuilder ConfigureOpenTelemetry(this IHostApplicationBuilder builder)
-    {
-        var serviceName = builder.Environment.ApplicationName;
-        builder.Logging.AddOpenTelemetry(logging =>
-        {
-            logging.IncludeFormattedMessage = true;
-            logging.IncludeScopes = true;
-        });
-
-        var otel = builder.Services.AddOpenTelemetry()
-            .ConfigureResource(r => r.AddService(serviceName))
-            .WithMetrics(metrics => metrics
-                .AddAspNetCoreInstrumentation()
-                .AddHttpClientInstrumentation()
-                .AddRuntimeInstrumentation()
-                .AddMeter("MassTransit", serviceName))
-            .WithTracing(tracing =>
-            {
-                tracing
-                    .AddSource("MassTransit", serviceName)
-                    .AddAspNetCoreInstrumentation(o => o.Filter = ctx => !ctx.Request.Path.StartsWithSegments("/health"))
-                    .AddHttpClientInstrumentation();
-                // Writes finished spans to stdout; the end-to-end test reads them to follow one trace.
-                if (builder.Configuration.GetValue<bool>("ArFleet:ConsoleTraces"))
-                    tracing.AddConsoleExporter();
-            });
-
-        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
-            otel.UseOtlpExporter();
-        return builder;
-    }
-
     /// <summary>/health/live answers while the process runs and its receive endpoints consume; /health/ready checks
     /// everything, the service's own RabbitMQ, Redis and PostgreSQL included (for starting in order); /health/serving
     /// checks the service's own work only (the live checks and those tagged <see cref="ServingTag"/>), so that a
@@ -98,6 +62,7 @@ public static class ServiceDefaultsExtensions
     /// served too.</summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
+        app.MapMetricsEndpoint();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRateLimiter(); // after authentication (added first by WebApplication), for the groups that ask for ApiRateLimits.PerKey

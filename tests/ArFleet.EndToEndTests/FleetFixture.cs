@@ -18,6 +18,9 @@ public sealed class FleetFixture : IAsyncLifetime
             ["Webhooks__RetrySchedule__1"] = "00:00:01",
             ["Webhooks__RetrySchedule__2"] = "00:00:02",
             ["Webhooks__RetrySchedule__3"] = "00:00:03",
+            // Metrics that are sampled or reconciled now and then (MetricsEndpointTests reads them after a scan).
+            ["ArFleet__Metrics__SampleInterval"] = "00:00:01",
+            ["Vouchers__ReconcileInterval"] = "00:00:05",
         });
         Client = new ArFleetClient(Fleet);
     }

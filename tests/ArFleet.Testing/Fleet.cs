@@ -78,7 +78,9 @@ public sealed class Fleet : IAsyncDisposable
     }
 
     /// <param name="settings">Extra configuration for every service (environment-variable form, e.g. Webhooks__PollInterval).</param>
-    public static async Task<Fleet> StartAsync(Infrastructure infrastructure, IReadOnlyDictionary<string, string>? settings = null)
+    /// <param name="configure">Changes one service's environment (its name, the variables) before it starts.</param>
+    public static async Task<Fleet> StartAsync(Infrastructure infrastructure, IReadOnlyDictionary<string, string>? settings = null,
+        Action<string, Dictionary<string, string>>? configure = null)
     {
         var runId = "t" + Guid.NewGuid().ToString("N")[..10];
         await RabbitMqManagement(infrastructure, HttpMethod.Put, $"vhosts/{runId}", null);
@@ -113,6 +115,7 @@ public sealed class Fleet : IAsyncDisposable
                         _ => throw new InvalidOperationException($"deploy/topology.tsv names an unknown server '{server}' for {name}"),
                     };
                 foreach (var (key, value) in settings ?? new Dictionary<string, string>()) environment[key] = value;
+                configure?.Invoke(name, environment);
                 fleet.environments[name] = environment;
                 fleet.Supervise(ServiceProcess.Start(name, ports[name], environment));
             }

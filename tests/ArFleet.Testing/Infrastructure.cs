@@ -13,6 +13,9 @@ public sealed class Infrastructure : IAsyncDisposable
     public required string RabbitMqManagementUrl { get; init; }
     public required string Redis { get; init; }
     public required string Postgres { get; init; }
+    /// <summary>RabbitMQ's rabbitmq_prometheus endpoint (ARFLEET_RABBITMQ_PROMETHEUS_URL, which ./arfleet exports),
+    /// where it is known.</summary>
+    public string? RabbitMqPrometheusUrl { get; init; }
     private readonly List<IAsyncDisposable> containers = [];
 
     public static async Task<Infrastructure> StartAsync()
@@ -20,7 +23,11 @@ public sealed class Infrastructure : IAsyncDisposable
         string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
         if (Env("ARFLEET_RABBITMQ_URL") is { } rabbit && Env("ARFLEET_RABBITMQ_MANAGEMENT_URL") is { } management
             && Env("ARFLEET_REDIS") is { } redis && Env("ARFLEET_POSTGRES") is { } postgres)
-            return new Infrastructure { RabbitMqUrl = rabbit, RabbitMqManagementUrl = management, Redis = redis, Postgres = postgres };
+            return new Infrastructure
+            {
+                RabbitMqUrl = rabbit, RabbitMqManagementUrl = management, Redis = redis, Postgres = postgres,
+                RabbitMqPrometheusUrl = Env("ARFLEET_RABBITMQ_PROMETHEUS_URL"),
+            };
 
         if (TestcontainersSettings.OS.DockerEndpointAuthConfig is null)
             throw new InvalidOperationException(
@@ -32,8 +39,8 @@ public sealed class Infrastructure : IAsyncDisposable
 
     private static async Task<Infrastructure> StartContainersAsync()
     {
-        const int managementPort = 15672;
-        var rabbit = new RabbitMqBuilder("rabbitmq:3.13-management").WithPortBinding(managementPort, true).Build();
+        const int managementPort = 15672, prometheusPort = 15692; // the image enables rabbitmq_prometheus
+        var rabbit = new RabbitMqBuilder("rabbitmq:3.13-management").WithPortBinding(managementPort, true).WithPortBinding(prometheusPort, true).Build();
         var redis = new RedisBuilder("redis:7.0").Build();
         var postgres = new PostgreSqlBuilder("postgres:15").Build();
         await Task.WhenAll(rabbit.StartAsync(), redis.StartAsync(), postgres.StartAsync());
@@ -41,6 +48,7 @@ public sealed class Infrastructure : IAsyncDisposable
         {
             RabbitMqUrl = rabbit.GetConnectionString(),
             RabbitMqManagementUrl = $"http://{rabbit.Hostname}:{rabbit.GetMappedPublicPort(managementPort)}",
+            RabbitMqPrometheusUrl = $"http://{rabbit.Hostname}:{rabbit.GetMappedPublicPort(prometheusPort)}",
             Redis = redis.GetConnectionString(),
             Postgres = postgres.GetConnectionString(),
         };

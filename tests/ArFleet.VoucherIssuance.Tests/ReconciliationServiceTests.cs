@@ -29,7 +29,8 @@ public class ReconciliationServiceTests(VoucherStore store)
         listener.SetMeasurementEventCallback<long>((_, value, _, _) => drifts.Add(value));
         listener.Start();
         var service = new ReconciliationService(store.Reconciliation, store.Ledger,
-            Options.Create(new VoucherOptions { ReconcileInterval = TimeSpan.FromMilliseconds(100) }), meterFactory, NullLogger<ReconciliationService>.Instance);
+            Options.Create(new VoucherOptions { ReconcileInterval = TimeSpan.FromMilliseconds(100) }), new VoucherMetrics(meterFactory),
+            NullLogger<ReconciliationService>.Instance);
 
         await service.StartAsync(default);
         var deadline = DateTime.UtcNow.AddSeconds(10);
