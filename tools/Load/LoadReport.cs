@@ -8,7 +8,7 @@ namespace ArFleet.Load;
 public sealed record LoadReport(
     string Configuration, int Scans, int Concurrency, double? Rate, int Answered, int Resolved, double Seconds, double ScansPerSecond,
     Latency EndToEnd, IReadOnlyDictionary<string, int> Outcomes, IReadOnlyDictionary<string, int> Refusals,
-    IReadOnlyDictionary<string, double> CpuMillisecondsPerScan, double EngineMillisecondsPerScan)
+    IReadOnlyDictionary<string, double> CpuMillisecondsPerScan, double EngineMillisecondsPerScan, IReadOnlyList<Stage> Stages)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -16,7 +16,7 @@ public sealed record LoadReport(
     };
 
     public static LoadReport From(IReadOnlyList<ScanAnswer> answers, LoadOptions options, string configuration, double seconds,
-        IReadOnlyDictionary<string, double> cpuMilliseconds, double engineMilliseconds)
+        IReadOnlyDictionary<string, double> cpuMilliseconds, double engineMilliseconds, IReadOnlyList<Stage> stages)
     {
         var resolved = answers.Where(a => a.Resolved).ToList();
         var perScan = Math.Max(1, resolved.Count);
@@ -25,7 +25,7 @@ public sealed record LoadReport(
             answers.Where(a => a.Accepted).GroupBy(a => a.Resolved ? a.Outcome ?? "(none)" : "still processing after the wait")
                 .OrderByDescending(g => g.Count()).ToDictionary(g => g.Key, g => g.Count()),
             answers.Where(a => !a.Accepted).GroupBy(a => $"{a.Status} {a.Title}").ToDictionary(g => g.Key, g => g.Count()),
-            cpuMilliseconds.ToDictionary(c => c.Key, c => c.Value / perScan), engineMilliseconds);
+            cpuMilliseconds.ToDictionary(c => c.Key, c => c.Value / perScan), engineMilliseconds, stages);
     }
 
     public void Print(TextWriter output)
@@ -36,6 +36,13 @@ public sealed record LoadReport(
             $"max {EndToEnd.Max:0} ms");
         output.WriteLine("outcomes: " + string.Join(", ", Outcomes.Select(o => $"{o.Key} {o.Value}")));
         foreach (var (refusal, count) in Refusals) output.WriteLine($"refused: {count} x {refusal}");
+        if (Stages.Count > 0)
+        {
+            output.WriteLine("per stage (means from the services' MassTransit metrics; sent->consumed: from being published to its consumer starting, the wait in the queue):");
+            output.WriteLine($"  {"service",-16} {"consumer",-30} {"messages",8} {"sent->consumed",15} {"consuming",10}");
+            foreach (var stage in Stages)
+                output.WriteLine($"  {stage.Service,-16} {stage.Consumer,-30} {stage.Messages,8} {stage.SentToConsumedMs,12:0.0} ms {stage.ConsumingMs,7:0.0} ms");
+        }
         if (CpuMillisecondsPerScan.Count == 0) return;
         output.WriteLine($"CPU ms per resolved scan: {CpuMillisecondsPerScan.Values.Sum():0.0} in all");
         foreach (var (process, milliseconds) in CpuMillisecondsPerScan.OrderByDescending(c => c.Value))

@@ -45,6 +45,8 @@ try
     // Compiled code and open connections, so the figures are the fleet's steady state.
     await BoundedScanLoad.RunAsync(http, fleet.Ingest, app.ApiKey, photos, new ScanLoadOptions(warmUp, options.Concurrency), $"{run}-warmup");
 
+    var services = StageTimings.Services(options.EndpointsFile);
+    var metricsBefore = await StageTimings.ScrapeAsync(http, services);
     var cpuBefore = options.Processes.ToDictionary(p => p.Key, p => ProcessCpu.TreeMilliseconds(p.Value));
     var answered = 0;
     var clock = Stopwatch.StartNew();
@@ -59,8 +61,9 @@ try
     // What is still in flight after the last answer (webhooks, the ledger) is part of these scans' cost.
     await Task.Delay(TimeSpan.FromSeconds(2));
     var cpu = options.Processes.ToDictionary(p => p.Key, p => ProcessCpu.TreeMilliseconds(p.Value) - cpuBefore[p.Key]);
+    var stages = StageTimings.Between(metricsBefore, await StageTimings.ScrapeAsync(http, services));
 
-    var report = LoadReport.From(answers, options, BuildConfiguration(), seconds, cpu, engineMilliseconds);
+    var report = LoadReport.From(answers, options, BuildConfiguration(), seconds, cpu, engineMilliseconds, stages);
     report.Print(Console.Out);
     if (options.JsonFile is { } file)
     {
