@@ -19,11 +19,20 @@ const modules = {
   "keda.sh/v1alpha1": "@kubernetes-models/keda/keda.sh/v1alpha1",
 };
 
+/** Dapr's kinds (the Dapr overlay): no registry serves their schemas, so the fields Dapr requires of each. */
+function daprProblems(object) {
+  const required = { Component: ["spec.type", "spec.version", "spec.metadata"], Configuration: ["spec"], Resiliency: ["spec.policies", "spec.targets"] }[object.kind];
+  if (!required) return [`no schema for ${object.apiVersion} ${object.kind}`];
+  const missing = required.filter((field) => field.split(".").reduce((o, key) => o?.[key], object) === undefined);
+  return [...(object.metadata?.name ? [] : ["no metadata.name"]), ...missing.map((field) => `no ${field}`)];
+}
+
 /** The schema's own check, and a check for fields the schema does not know (the generated validators accept any
  * extra property, so a misspelt `readinesProbe` would pass): the object is validated through a proxy that records
  * which property names the validator looks up on each object. A key it never looked up, on an object whose properties
  * it did look up and did not enumerate (a map such as labels is enumerated), is unknown to the schema. */
 async function schemaProblems(object) {
+  if (object.apiVersion === "dapr.io/v1alpha1") return daprProblems(object);
   const module = modules[object.apiVersion];
   if (!module) return [`no schema for apiVersion ${object.apiVersion}`];
   const model = (await import(module))[object.kind];
