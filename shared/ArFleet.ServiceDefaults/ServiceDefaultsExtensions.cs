@@ -32,7 +32,7 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddExceptionHandler<DependencyUnavailableHandler>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
-        builder.Services.AddOpenApi();
+        builder.Services.AddArFleetOpenApi();
         builder.Services.ConfigureHttpClientDefaults(http => http.AddStandardResilienceHandler());
         builder.AddApiKeyRateLimits();
         return builder;
