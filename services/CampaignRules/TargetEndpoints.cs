@@ -2,7 +2,6 @@ using ArFleet.Contracts;
 using ArFleet.Images;
 using ArFleet.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.OpenApi;
 
 namespace ArFleet.CampaignRules;
 

@@ -1,5 +1,4 @@
 using System.Net;
-using ArFleet.IsvWebhook;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

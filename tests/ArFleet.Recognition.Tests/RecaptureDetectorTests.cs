@@ -1,5 +1,4 @@
 using ArFleet.Recognition.Engine;
-using ArFleet.RecognitionEval;
 using ArFleet.Testing;
 using OpenCvSharp;
 using static ArFleet.RecognitionEval.RecaptureSetMaker;

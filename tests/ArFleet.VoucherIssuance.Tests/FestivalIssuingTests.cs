@@ -1,6 +1,4 @@
-using System.Collections.Concurrent;
 using ArFleet.Contracts;
-using ArFleet.VoucherIssuance;
 using Xunit.Abstractions;
 
 namespace ArFleet.VoucherIssuance.Tests;

@@ -1,6 +1,5 @@
 using ArFleet.Contracts;
 using ArFleet.ServiceDefaults;
-using ArFleet.VoucherIssuance;
 
 namespace ArFleet.VoucherIssuance.Tests;
 

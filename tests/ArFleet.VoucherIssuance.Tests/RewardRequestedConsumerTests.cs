@@ -1,5 +1,4 @@
 using ArFleet.Contracts;
-using ArFleet.VoucherIssuance;
 using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.DependencyInjection;

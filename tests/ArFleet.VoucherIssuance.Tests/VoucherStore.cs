@@ -1,7 +1,6 @@
 using ArFleet.Contracts;
 using ArFleet.ServiceDefaults;
 using ArFleet.Testing;
-using ArFleet.VoucherIssuance;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;
