@@ -85,7 +85,8 @@ public sealed class DeliveryQueue(NpgsqlDataSource db)
                 new() { Value = (object?)error ?? DBNull.Value }, new() { Value = durationMs } },
         });
         batch.BatchCommands.Add(new NpgsqlBatchCommand(
-            "UPDATE deliveries SET status = $2, attempts = attempts + 1, last_status_code = $3, last_error = $4, next_attempt_at = $5, locked_until = NULL WHERE id = $1")
+            "UPDATE deliveries SET status = $2, attempts = attempts + 1, last_status_code = $3, last_error = $4, next_attempt_at = $5, " +
+            "locked_until = NULL WHERE id = $1")
         {
             Parameters = { new() { Value = deliveryId }, new() { Value = status }, new() { Value = (object?)statusCode ?? DBNull.Value },
                 new() { Value = (object?)error ?? DBNull.Value }, new() { Value = (object?)nextAttemptAt ?? DBNull.Value } },
@@ -127,7 +128,8 @@ public sealed class DeliveryQueue(NpgsqlDataSource db)
     {
         await using var command = db.CreateCommand(
             "SELECT d.id, d.event_type, d.status, d.attempts, d.last_status_code, d.last_error, d.created_at, d.next_attempt_at, " +
-            "COALESCE((SELECT json_agg(json_build_object('at', a.attempted_at, 'statusCode', a.status_code, 'error', a.error, 'durationMs', a.duration_ms) ORDER BY a.id) " +
+            "COALESCE((SELECT json_agg(json_build_object('at', a.attempted_at, 'statusCode', a.status_code, 'error', a.error, " +
+            "'durationMs', a.duration_ms) ORDER BY a.id) " +
             "FROM delivery_attempts a WHERE a.delivery_id = d.id), '[]')::text " +
             "FROM deliveries d WHERE d.endpoint_id = $1 ORDER BY d.created_at DESC LIMIT 500");
         command.Parameters.AddWithValue(endpointId);

@@ -30,7 +30,8 @@ public sealed class Reconciliation(VoucherLedger ledger, RedisBudgetGate gate)
             buckets.Add(new BucketReport(s.Bucket, s.Quota, s.Issued, s.VouchersRecorded, layout.IsRedEnvelopePool ? s.UnclaimedEnvelopes : null,
                 redis.Seeded, redis.Stock, redis.Exhausted, drift));
             if (s.VouchersRecorded != s.Issued) problems.Add($"bucket {s.Bucket}: issued counter {s.Issued}, voucher rows {s.VouchersRecorded}");
-            if (layout.IsRedEnvelopePool && s.UnclaimedEnvelopes != remaining) problems.Add($"bucket {s.Bucket}: {remaining} unissued, {s.UnclaimedEnvelopes} unclaimed envelopes");
+            if (layout.IsRedEnvelopePool && s.UnclaimedEnvelopes != remaining)
+                problems.Add($"bucket {s.Bucket}: {remaining} unissued, {s.UnclaimedEnvelopes} unclaimed envelopes");
             if (redis.Exhausted && remaining > 0) problems.Add($"bucket {s.Bucket}: Redis says exhausted with {remaining} unissued");
         }
         if (states.Sum(s => s.Quota) != layout.Budget) problems.Add($"quotas sum to {states.Sum(s => s.Quota)}, the budget is {layout.Budget}");
@@ -48,7 +49,8 @@ public sealed class ReconciliationService(Reconciliation reconciliation, Voucher
     {
         if (options.Value.ReconcileInterval <= TimeSpan.Zero) return;
         var meter = meters.Create("ArFleet.VoucherIssuance");
-        var drift = meter.CreateHistogram<long>("arfleet.vouchers.redis_drift", "{voucher}", "Redis stock minus the ledger's unissued quota, per campaign and check");
+        var drift = meter.CreateHistogram<long>("arfleet.vouchers.redis_drift", "{voucher}",
+            "Redis stock minus the ledger's unissued quota, per campaign and check");
         var problems = meter.CreateCounter<long>("arfleet.vouchers.ledger_problems", "{problem}", "Ledger inconsistencies found by reconciliation");
         using var timer = new PeriodicTimer(options.Value.ReconcileInterval);
         while (await timer.WaitForNextTickAsync(stoppingToken))

@@ -14,7 +14,8 @@ public static class ImageUploads
     /// declared length beyond twice that is refused before a byte of it is read, and Kestrel stops reading a chunked
     /// body at the limit.
     /// The form, or the problem to answer with: 400, as for an image over the limit (docs/api.md), too large or unreadable.</summary>
-    public static async Task<(IFormCollection? Form, BadRequestProblem? Problem)> ReadFormAsync(HttpRequest request, ImageLimits limits, CancellationToken cancellationToken)
+    public static async Task<(IFormCollection? Form, BadRequestProblem? Problem)> ReadFormAsync(HttpRequest request, ImageLimits limits,
+        CancellationToken cancellationToken)
     {
         long limit = limits.MaxBytes + FormAllowance;
         var bodySize = request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature ? feature : null;
@@ -68,5 +69,6 @@ public static class ImageUploads
         return error is null ? (bytes, null) : (null, Problems.BadRequest("The image is not acceptable", error));
     }
 
-    private static BadRequestProblem TooLarge(ImageLimits limits) => Problems.BadRequest("The upload is too large", $"An upload may be at most {limits.MaxBytes} bytes of image and {FormAllowance} bytes of other fields.");
+    private static BadRequestProblem TooLarge(ImageLimits limits) => Problems.BadRequest("The upload is too large",
+        $"An upload may be at most {limits.MaxBytes} bytes of image and {FormAllowance} bytes of other fields.");
 }

@@ -104,8 +104,8 @@ public sealed class Fleet : IAsyncDisposable
                 };
                 // Where every service answers (Services__campaigns for key checks, the others for the console's proxy), and the
                 // connection strings deploy/topology.tsv gives the service, and no others.
-                foreach (var other in Topology.Services.Where(s => ports.ContainsKey(s.Name))) environment["Services__" +
-                    other.Endpoint] = $"http://127.0.0.1:{ports[other.Name]}";
+                foreach (var other in Topology.Services.Where(s => ports.ContainsKey(s.Name)))
+                    environment["Services__" + other.Endpoint] = $"http://127.0.0.1:{ports[other.Name]}";
                 foreach (var server in Topology.Service(name).Servers)
                     environment["ConnectionStrings__" + server] = server switch
                     {

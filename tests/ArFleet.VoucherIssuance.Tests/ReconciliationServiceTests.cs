@@ -14,7 +14,8 @@ public class ReconciliationServiceTests(VoucherStore store)
     public async Task The_background_check_records_redis_drift_as_a_metric()
     {
         var (campaignId, tenantId) = (Guid.NewGuid(), Guid.NewGuid());
-        await store.Issuer(buckets: 2).IssueAsync(VoucherStore.Request(campaignId, tenantId, "alice", new RewardTerms(10, 500, "CNY", 30), new RewardLimits(1, 0, 0)), default);
+        await store.Issuer(buckets: 2).IssueAsync(VoucherStore.Request(campaignId, tenantId, "alice", new RewardTerms(10, 500, "CNY", 30),
+            new RewardLimits(1, 0, 0)), default);
         await store.Gate.AdjustStockAsync(campaignId, 0, 5);
 
         var drifts = new ConcurrentBag<long>();
@@ -28,7 +29,8 @@ public class ReconciliationServiceTests(VoucherStore store)
         listener.SetMeasurementEventCallback<long>((_, value, _, _) => drifts.Add(value));
         listener.Start();
         var service = new ReconciliationService(store.Reconciliation, store.Ledger,
-            Options.Create(new VoucherOptions { ReconcileInterval = TimeSpan.FromMilliseconds(100) }), meterFactory, NullLogger<ReconciliationService>.Instance);
+            Options.Create(new VoucherOptions { ReconcileInterval = TimeSpan.FromMilliseconds(100) }), meterFactory,
+                NullLogger<ReconciliationService>.Instance);
 
         await service.StartAsync(default);
         var deadline = DateTime.UtcNow.AddSeconds(10);

@@ -47,7 +47,8 @@ finally
     await server.FlushDatabaseAsync(redisDatabase);
     await dataSource.DisposeAsync();
     NpgsqlConnection.ClearAllPools();
-    await using var maintenance = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(postgresAddress) { Database = "postgres", Pooling = false }.ConnectionString);
+    await using var maintenance = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(postgresAddress) { Database = "postgres",
+        Pooling = false }.ConnectionString);
     await maintenance.OpenAsync();
     await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", maintenance);
     await drop.ExecuteNonQueryAsync();

@@ -99,7 +99,8 @@ public sealed class ReceiveEndpointWatchdog(
                 continue;
             }
             watch.StalledSince ??= now;
-            stalled.Add($"{endpoint.Queue} ({(consumers is null ? "queue missing" : consumers == 0 ? "no consumer" : "backlog not taken")}, {messages ?? 0} waiting)");
+            var why = consumers is null ? "queue missing" : consumers == 0 ? "no consumer" : "backlog not taken";
+            stalled.Add($"{endpoint.Queue} ({why}, {messages ?? 0} waiting)");
         }
         Current = new Verdict(true, stalled, null);
 

@@ -10,5 +10,6 @@ public sealed class BadRequestProblem : ProblemResult, IEndpointMetadataProvider
 {
     internal BadRequestProblem(IResult problem) : base(problem, StatusCodes.Status400BadRequest) { }
 
-    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => Declare(builder, StatusCodes.Status400BadRequest, typeof(HttpValidationProblemDetails));
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) =>
+        Declare(builder, StatusCodes.Status400BadRequest, typeof(HttpValidationProblemDetails));
 }

@@ -11,5 +11,6 @@ public sealed class TooManyRequestsProblem : ProblemResult, IEndpointMetadataPro
 {
     internal TooManyRequestsProblem(IResult problem) : base(problem, StatusCodes.Status429TooManyRequests) { }
 
-    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => Declare(builder, StatusCodes.Status429TooManyRequests, typeof(ProblemDetails));
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) =>
+        Declare(builder, StatusCodes.Status429TooManyRequests, typeof(ProblemDetails));
 }

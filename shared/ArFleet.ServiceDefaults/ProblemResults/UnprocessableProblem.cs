@@ -11,5 +11,6 @@ public sealed class UnprocessableProblem : ProblemResult, IEndpointMetadataProvi
 {
     internal UnprocessableProblem(IResult problem) : base(problem, StatusCodes.Status422UnprocessableEntity) { }
 
-    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => Declare(builder, StatusCodes.Status422UnprocessableEntity, typeof(ProblemDetails));
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) =>
+        Declare(builder, StatusCodes.Status422UnprocessableEntity, typeof(ProblemDetails));
 }
