@@ -1,5 +1,4 @@
 using System.Collections.Frozen;
-using ArFleet.Contracts;
 
 namespace ArFleet.CampaignRules;
 

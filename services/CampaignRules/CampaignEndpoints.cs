@@ -1,5 +1,6 @@
 using ArFleet.Contracts;
 using ArFleet.ServiceDefaults;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ArFleet.CampaignRules;
 
@@ -20,72 +21,89 @@ public static class CampaignEndpoints
     {
         var campaigns = app.MapGroup("/v1/campaigns").WithTags("Campaigns").RequireRateLimiting(ApiRateLimits.PerKey);
 
-        campaigns.MapPost("", async (CampaignRequest request, HttpContext http, TargetStore targets, CampaignStore store, CampaignCache cache,
-            Outbox outbox, CancellationToken ct) =>
-        {
-            var tenantId = http.User.TenantId();
-            if (await ValidateAsync(request, tenantId, targets, ct) is { } problem) return problem;
-            var campaign = FromRequest(Guid.CreateVersion7(), tenantId, CampaignStatus.Active, request, DateTimeOffset.UtcNow);
-            await using (var transaction = await outbox.BeginAsync(ct))
-            {
-                await store.CreateAsync(transaction.Transaction, campaign, ct);
-                await AnnounceAsync(transaction, campaign.CampaignId, tenantId, cache, ct);
-            }
-            return Results.Created($"/v1/campaigns/{campaign.CampaignId}", new CreatedCampaign(campaign.CampaignId));
-        }).RequireAuthorization(ApiPolicies.Brand);
-
-        campaigns.MapPut("/{campaignId:guid}", async (Guid campaignId, CampaignRequest request, HttpContext http, TargetStore targets,
-            CampaignStore store, CampaignCache cache, Outbox outbox, CancellationToken ct) =>
-        {
-            var tenantId = http.User.TenantId();
-            var existing = await store.GetVisibleAsync(tenantId, campaignId, ct);
-            if (existing is null || existing.TenantId != tenantId) return Problems.NotFound("Campaign");
-            if (await ValidateAsync(request, tenantId, targets, ct) is { } problem) return problem;
-            await using (var transaction = await outbox.BeginAsync(ct))
-            {
-                if (!await store.UpdateAsync(transaction.Transaction, FromRequest(campaignId, tenantId, existing.Status, request, existing.CreatedAt), ct))
-                    return Problems.Conflict("The campaign has ended and can no longer be changed");
-                await AnnounceAsync(transaction, campaignId, tenantId, cache, ct);
-            }
-            return Results.Ok(await ViewAsync((await store.GetAsync(campaignId, ct))!, store, ct));
-        }).RequireAuthorization(ApiPolicies.Brand);
-
-        MapTransition(campaigns, "pause", [CampaignStatus.Active], CampaignStatus.Paused, "Only an active campaign can be paused");
-        MapTransition(campaigns, "resume", [CampaignStatus.Paused], CampaignStatus.Active, "Only a paused campaign can be resumed");
-        MapTransition(campaigns, "end", [CampaignStatus.Active, CampaignStatus.Paused], CampaignStatus.Ended, "The campaign has already ended");
-
-        campaigns.MapGet("", async (HttpContext http, CampaignStore store, Guid? after, int? limit, CancellationToken ct) =>
-        {
-            if (limit is < 1 or > MaxPageSize) return Problems.Invalid("limit", $"must be between 1 and {MaxPageSize}");
-            var pageSize = limit ?? 50;
-            var page = await store.ListVisibleAsync(http.User.TenantId(), after, pageSize, ct);
-            var issued = await store.IssuedCountsAsync(page.Select(c => c.CampaignId).ToArray(), ct);
-            var views = page.Select(c => View(c, issued.GetValueOrDefault(c.CampaignId))).ToList();
-            return Results.Ok(new CampaignPage(views, page.Count == pageSize ? page[^1].CampaignId : null));
-        }).RequireAuthorization(ApiPolicies.BrandOrIsv);
-
-        campaigns.MapGet("/{campaignId:guid}", async (Guid campaignId, HttpContext http, CampaignStore store, CancellationToken ct) =>
-            await store.GetVisibleAsync(http.User.TenantId(), campaignId, ct) is { } campaign
-                ? Results.Ok(await ViewAsync(campaign, store, ct))
-                : Problems.NotFound("Campaign"))
-            .RequireAuthorization(ApiPolicies.BrandOrIsv);
+        campaigns.MapPost("", CreateAsync).WithSummary("Create a campaign (active at once)").RequireAuthorization(ApiPolicies.Brand);
+        campaigns.MapPut("/{campaignId:guid}", UpdateAsync).WithSummary("Replace a campaign that has not ended").RequireAuthorization(ApiPolicies.Brand);
+        campaigns.MapPost("/{campaignId:guid}/pause", PauseAsync).WithSummary("Pause an active campaign").RequireAuthorization(ApiPolicies.Brand);
+        campaigns.MapPost("/{campaignId:guid}/resume", ResumeAsync).WithSummary("Resume a paused campaign").RequireAuthorization(ApiPolicies.Brand);
+        campaigns.MapPost("/{campaignId:guid}/end", EndAsync).WithSummary("End a campaign (final)").RequireAuthorization(ApiPolicies.Brand);
+        campaigns.MapGet("", ListAsync).WithSummary("List the campaigns the key may read, newest first").RequireAuthorization(ApiPolicies.BrandOrIsv);
+        campaigns.MapGet("/{campaignId:guid}", GetAsync).WithSummary("Get a campaign").RequireAuthorization(ApiPolicies.BrandOrIsv);
     }
 
-    private static void MapTransition(RouteGroupBuilder campaigns, string verb, string[] from, string to, string conflict) =>
-        campaigns.MapPost($"/{{campaignId:guid}}/{verb}", async (Guid campaignId, HttpContext http, CampaignStore store, CampaignCache cache,
-            Outbox outbox, CancellationToken ct) =>
+    private static async Task<Results<Created<CreatedCampaign>, BadRequestProblem>> CreateAsync(CampaignRequest request, HttpContext http,
+        TargetStore targets, CampaignStore store, CampaignCache cache, Outbox outbox, CancellationToken ct)
+    {
+        var tenantId = http.User.TenantId();
+        if (await ValidateAsync(request, tenantId, targets, ct) is { } problem) return problem;
+        var campaign = FromRequest(Guid.CreateVersion7(), tenantId, CampaignStatus.Active, request, DateTimeOffset.UtcNow);
+        await using (var transaction = await outbox.BeginAsync(ct))
         {
-            var tenantId = http.User.TenantId();
-            var existing = await store.GetVisibleAsync(tenantId, campaignId, ct);
-            if (existing is null || existing.TenantId != tenantId) return Problems.NotFound("Campaign");
-            await using (var transaction = await outbox.BeginAsync(ct))
-            {
-                if (!await store.TransitionAsync(transaction.Transaction, tenantId, campaignId, from, to, ct))
-                    return Problems.Conflict(conflict, $"It is {existing.Status}.");
-                await AnnounceAsync(transaction, campaignId, tenantId, cache, ct);
-            }
-            return Results.Ok(await ViewAsync((await store.GetAsync(campaignId, ct))!, store, ct));
-        }).RequireAuthorization(ApiPolicies.Brand);
+            await store.CreateAsync(transaction.Transaction, campaign, ct);
+            await AnnounceAsync(transaction, campaign.CampaignId, tenantId, cache, ct);
+        }
+        return TypedResults.Created($"/v1/campaigns/{campaign.CampaignId}", new CreatedCampaign(campaign.CampaignId));
+    }
+
+    private static async Task<Results<Ok<CampaignView>, BadRequestProblem, NotFoundProblem, ConflictProblem>> UpdateAsync(Guid campaignId,
+        CampaignRequest request, HttpContext http, TargetStore targets, CampaignStore store, CampaignCache cache, Outbox outbox, CancellationToken ct)
+    {
+        var tenantId = http.User.TenantId();
+        var existing = await store.GetVisibleAsync(tenantId, campaignId, ct);
+        if (existing is null || existing.TenantId != tenantId) return Problems.NotFound("Campaign");
+        if (await ValidateAsync(request, tenantId, targets, ct) is { } problem) return problem;
+        await using (var transaction = await outbox.BeginAsync(ct))
+        {
+            if (!await store.UpdateAsync(transaction.Transaction, FromRequest(campaignId, tenantId, existing.Status, request, existing.CreatedAt), ct))
+                return Problems.Conflict("The campaign has ended and can no longer be changed");
+            await AnnounceAsync(transaction, campaignId, tenantId, cache, ct);
+        }
+        return TypedResults.Ok(await ViewAsync((await store.GetAsync(campaignId, ct))!, store, ct));
+    }
+
+    private static Task<Results<Ok<CampaignView>, NotFoundProblem, ConflictProblem>> PauseAsync(Guid campaignId, HttpContext http,
+        CampaignStore store, CampaignCache cache, Outbox outbox, CancellationToken ct) =>
+        TransitionAsync(campaignId, [CampaignStatus.Active], CampaignStatus.Paused, "Only an active campaign can be paused", http, store, cache, outbox, ct);
+
+    private static Task<Results<Ok<CampaignView>, NotFoundProblem, ConflictProblem>> ResumeAsync(Guid campaignId, HttpContext http,
+        CampaignStore store, CampaignCache cache, Outbox outbox, CancellationToken ct) =>
+        TransitionAsync(campaignId, [CampaignStatus.Paused], CampaignStatus.Active, "Only a paused campaign can be resumed", http, store, cache, outbox, ct);
+
+    private static Task<Results<Ok<CampaignView>, NotFoundProblem, ConflictProblem>> EndAsync(Guid campaignId, HttpContext http,
+        CampaignStore store, CampaignCache cache, Outbox outbox, CancellationToken ct) =>
+        TransitionAsync(campaignId, [CampaignStatus.Active, CampaignStatus.Paused], CampaignStatus.Ended, "The campaign has already ended",
+            http, store, cache, outbox, ct);
+
+    private static async Task<Results<Ok<CampaignPage>, BadRequestProblem>> ListAsync(HttpContext http, CampaignStore store, Guid? after, int? limit,
+        CancellationToken ct)
+    {
+        if (limit is < 1 or > MaxPageSize) return Problems.Invalid("limit", $"must be between 1 and {MaxPageSize}");
+        var pageSize = limit ?? 50;
+        var page = await store.ListVisibleAsync(http.User.TenantId(), after, pageSize, ct);
+        var issued = await store.IssuedCountsAsync(page.Select(c => c.CampaignId).ToArray(), ct);
+        var views = page.Select(c => View(c, issued.GetValueOrDefault(c.CampaignId))).ToList();
+        return TypedResults.Ok(new CampaignPage(views, page.Count == pageSize ? page[^1].CampaignId : null));
+    }
+
+    private static async Task<Results<Ok<CampaignView>, NotFoundProblem>> GetAsync(Guid campaignId, HttpContext http, CampaignStore store,
+        CancellationToken ct) =>
+        await store.GetVisibleAsync(http.User.TenantId(), campaignId, ct) is { } campaign
+            ? TypedResults.Ok(await ViewAsync(campaign, store, ct))
+            : Problems.NotFound("Campaign");
+
+    private static async Task<Results<Ok<CampaignView>, NotFoundProblem, ConflictProblem>> TransitionAsync(Guid campaignId, string[] from, string to,
+        string conflict, HttpContext http, CampaignStore store, CampaignCache cache, Outbox outbox, CancellationToken ct)
+    {
+        var tenantId = http.User.TenantId();
+        var existing = await store.GetVisibleAsync(tenantId, campaignId, ct);
+        if (existing is null || existing.TenantId != tenantId) return Problems.NotFound("Campaign");
+        await using (var transaction = await outbox.BeginAsync(ct))
+        {
+            if (!await store.TransitionAsync(transaction.Transaction, tenantId, campaignId, from, to, ct))
+                return Problems.Conflict(conflict, $"It is {existing.Status}.");
+            await AnnounceAsync(transaction, campaignId, tenantId, cache, ct);
+        }
+        return TypedResults.Ok(await ViewAsync((await store.GetAsync(campaignId, ct))!, store, ct));
+    }
 
     /// <summary>Commits the change with its CampaignChanged, which carries it to the other instances; this instance's
     /// cache is brought up to date before answering, so the brand's next scan sees the change here at once.</summary>
@@ -96,7 +114,7 @@ public static class CampaignEndpoints
         await cache.ReloadAsync(campaignId, ct);
     }
 
-    private static async Task<IResult?> ValidateAsync(CampaignRequest request, Guid tenantId, TargetStore targets, CancellationToken ct)
+    private static async Task<BadRequestProblem?> ValidateAsync(CampaignRequest request, Guid tenantId, TargetStore targets, CancellationToken ct)
     {
         if (CampaignValidator.Validate(request) is { } error) return Problems.Invalid(error.Field, error.Message);
         var targetIds = request.TargetIds!.Distinct().ToArray();

@@ -20,7 +20,8 @@ public sealed class CampaignStore(NpgsqlDataSource db)
     {
         await using var batch = new NpgsqlBatch(transaction.Connection, transaction);
         batch.BatchCommands.Add(new NpgsqlBatchCommand(
-            "INSERT INTO campaigns (id, tenant_id, name, status, starts_at, ends_at, priority, reward, limits, geo_fence, action, created_at, win_probability, time_zone, fraud) " +
+            "INSERT INTO campaigns (id, tenant_id, name, status, starts_at, ends_at, priority, reward, limits, geo_fence, action, created_at, " +
+            "win_probability, time_zone, fraud) " +
             "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)")
         {
             Parameters =
@@ -57,7 +58,10 @@ public sealed class CampaignStore(NpgsqlDataSource db)
             if (await update.ExecuteNonQueryAsync(cancellationToken) == 0) return false;
         }
         await using var targets = new NpgsqlBatch(transaction.Connection, transaction);
-        targets.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM campaign_targets WHERE campaign_id = $1") { Parameters = { new() { Value = campaign.CampaignId } } });
+        targets.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM campaign_targets WHERE campaign_id = $1")
+        {
+            Parameters = { new() { Value = campaign.CampaignId } },
+        });
         AddTargets(targets, campaign);
         await targets.ExecuteNonQueryAsync(cancellationToken);
         return true;
@@ -127,7 +131,8 @@ public sealed class CampaignStore(NpgsqlDataSource db)
     public async Task<List<string>> UnendedUsingTargetAsync(Guid targetId, CancellationToken cancellationToken)
     {
         await using var command = db.CreateCommand(
-            "SELECT c.name FROM campaigns c JOIN campaign_targets ct ON ct.campaign_id = c.id WHERE ct.target_id = $1 AND c.status <> 'ended' AND c.ends_at > now()");
+            "SELECT c.name FROM campaigns c JOIN campaign_targets ct ON ct.campaign_id = c.id " +
+            "WHERE ct.target_id = $1 AND c.status <> 'ended' AND c.ends_at > now()");
         command.Parameters.AddWithValue(targetId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var names = new List<string>();

@@ -65,7 +65,8 @@ public static class CampaignValidator
                 return null;
             case RewardTypes.RedEnvelope:
                 if (reward.Count is not (> 0 and <= RedEnvelopeMaxCount)) return new("reward.count", $"must be between 1 and {RedEnvelopeMaxCount:N0}");
-                if (reward.TotalCents is not > 0 || reward.TotalCents > 100_000_000_000) return new("reward.totalCents", "must be between 1 and 100,000,000,000");
+                if (reward.TotalCents is not > 0 || reward.TotalCents > 100_000_000_000)
+                    return new("reward.totalCents", "must be between 1 and 100,000,000,000");
                 if (reward.TotalCents < reward.Count) return new("reward.totalCents", "must give every envelope at least 1 cent (totalCents >= count)");
                 if (reward.Currency is not null && (reward.Currency.Length != 3 || !reward.Currency.All(char.IsAsciiLetterUpper)))
                     return new("reward.currency", "must be an ISO 4217 code such as CNY");

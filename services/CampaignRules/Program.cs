@@ -1,6 +1,5 @@
 using ArFleet.CampaignRules;
 using ArFleet.ServiceDefaults;
-using MassTransit;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();

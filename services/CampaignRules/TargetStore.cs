@@ -22,7 +22,8 @@ public sealed class TargetStore(NpgsqlDataSource db)
     /// <summary>A new pending target, inside the caller's transaction (which also carries its TargetImageSubmitted).</summary>
     public async Task CreateAsync(NpgsqlTransaction transaction, Guid targetId, Guid tenantId, string name, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand("INSERT INTO targets (id, tenant_id, name, status) VALUES ($1, $2, $3, $4)", transaction.Connection, transaction);
+        await using var command = new NpgsqlCommand("INSERT INTO targets (id, tenant_id, name, status) VALUES ($1, $2, $3, $4)", transaction.Connection,
+            transaction);
         command.Parameters.AddWithValue(targetId);
         command.Parameters.AddWithValue(tenantId);
         command.Parameters.AddWithValue(name);
@@ -64,7 +65,8 @@ public sealed class TargetStore(NpgsqlDataSource db)
 
     public async Task<List<TargetView>> ListAsync(Guid tenantId, CancellationToken cancellationToken)
     {
-        await using var command = db.CreateCommand($"SELECT {Columns} FROM targets WHERE tenant_id = $1 AND status <> 'deleted' ORDER BY created_at DESC LIMIT 500");
+        await using var command = db.CreateCommand(
+            $"SELECT {Columns} FROM targets WHERE tenant_id = $1 AND status <> 'deleted' ORDER BY created_at DESC LIMIT 500");
         command.Parameters.AddWithValue(tenantId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var targets = new List<TargetView>();

@@ -89,7 +89,8 @@ public sealed class TenantStore(NpgsqlDataSource db, Microsoft.Extensions.Option
         command.Parameters.AddWithValue(tenantId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken)
-            ? new TenantAdminView(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3))
+            ? new TenantAdminView(reader.GetGuid(0), reader.GetString(1), reader.GetString(2),
+                reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3))
             : null;
     }
 
@@ -104,7 +105,8 @@ public sealed class TenantStore(NpgsqlDataSource db, Microsoft.Extensions.Option
             transaction.Connection, transaction);
         update.Parameters.AddWithValue(tenantId);
         if (await update.ExecuteNonQueryAsync(cancellationToken) == 0) return (false, []);
-        await using var keys = new NpgsqlCommand("SELECT key_hash FROM api_keys WHERE tenant_id = $1 AND revoked_at IS NULL", transaction.Connection, transaction);
+        await using var keys = new NpgsqlCommand("SELECT key_hash FROM api_keys WHERE tenant_id = $1 AND revoked_at IS NULL", transaction.Connection,
+            transaction);
         keys.Parameters.AddWithValue(tenantId);
         var hashes = new List<byte[]>();
         await using var reader = await keys.ExecuteReaderAsync(cancellationToken);
@@ -119,7 +121,8 @@ public sealed class TenantStore(NpgsqlDataSource db, Microsoft.Extensions.Option
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var keys = new List<ApiKeyView>();
         while (await reader.ReadAsync(cancellationToken))
-            keys.Add(new ApiKeyView(reader.GetGuid(0), reader.GetFieldValue<DateTimeOffset>(1), reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2)));
+            keys.Add(new ApiKeyView(reader.GetGuid(0), reader.GetFieldValue<DateTimeOffset>(1),
+                reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2)));
         return keys;
     }
 
@@ -155,7 +158,8 @@ public sealed class TenantStore(NpgsqlDataSource db, Microsoft.Extensions.Option
 
     public async Task<bool> RevokeGrantAsync(NpgsqlTransaction transaction, Guid brandTenantId, Guid isvTenantId, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand("DELETE FROM isv_grants WHERE brand_tenant_id = $1 AND isv_tenant_id = $2", transaction.Connection, transaction);
+        await using var command = new NpgsqlCommand("DELETE FROM isv_grants WHERE brand_tenant_id = $1 AND isv_tenant_id = $2", transaction.Connection,
+            transaction);
         command.Parameters.AddWithValue(brandTenantId);
         command.Parameters.AddWithValue(isvTenantId);
         return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
@@ -164,11 +168,13 @@ public sealed class TenantStore(NpgsqlDataSource db, Microsoft.Extensions.Option
     public async Task<List<IsvGrant>> ListGrantsAsync(Guid brandTenantId, CancellationToken cancellationToken)
     {
         await using var command = db.CreateCommand(
-            "SELECT g.isv_tenant_id, t.name, g.created_at FROM isv_grants g JOIN tenants t ON t.id = g.isv_tenant_id WHERE g.brand_tenant_id = $1 ORDER BY g.created_at");
+            "SELECT g.isv_tenant_id, t.name, g.created_at FROM isv_grants g JOIN tenants t ON t.id = g.isv_tenant_id " +
+            "WHERE g.brand_tenant_id = $1 ORDER BY g.created_at");
         command.Parameters.AddWithValue(brandTenantId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var grants = new List<IsvGrant>();
-        while (await reader.ReadAsync(cancellationToken)) grants.Add(new IsvGrant(reader.GetGuid(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2)));
+        while (await reader.ReadAsync(cancellationToken))
+            grants.Add(new IsvGrant(reader.GetGuid(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2)));
         return grants;
     }
 

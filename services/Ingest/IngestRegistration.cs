@@ -7,7 +7,8 @@ public static class IngestRegistration
 {
     public static IHostApplicationBuilder AddScanIntake(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<ImageClaimCheck>().AddSingleton<ScanStore>().AddSingleton<ScanWaiters>().AddSingleton<ScanRateLimiter>().AddSingleton<ScanMetrics>();
+        builder.Services.AddSingleton<ImageClaimCheck>().AddSingleton<ScanStore>().AddSingleton<ScanWaiters>().AddSingleton<ScanRateLimiter>()
+            .AddSingleton<ScanMetrics>();
         builder.Services.Configure<ScanRateOptions>(builder.Configuration.GetSection("Scans:RateLimits"));
         builder.Services.Configure<ScanDeliveryOptions>(builder.Configuration.GetSection("Scans:Delivery"));
         builder.Services.AddSingleton<ScanSubmissionMarks>().AddHostedService(sp => sp.GetRequiredService<ScanSubmissionMarks>());

@@ -5,7 +5,8 @@ namespace ArFleet.Ingest;
 
 /// <summary>Stores a scan's terminal result and wakes the requests waiting for it. Storing the same result twice is
 /// harmless, so redelivery needs no extra guard.</summary>
-public sealed class ScanResolvedConsumer(ScanStore scans, ScanWaiters waiters, ScanMetrics metrics, ILogger<ScanResolvedConsumer> logger) : IConsumer<ScanResolved>
+public sealed class ScanResolvedConsumer(ScanStore scans, ScanWaiters waiters, ScanMetrics metrics, ILogger<ScanResolvedConsumer> logger)
+    : IConsumer<ScanResolved>
 {
     public async Task Consume(ConsumeContext<ScanResolved> context)
     {

@@ -86,7 +86,8 @@ public sealed class ScanStore(NpgsqlDataSource db)
         command.Parameters.Add(new NpgsqlParameter
         {
             NpgsqlDbType = NpgsqlDbType.Jsonb,
-            Value = JsonSerializer.Serialize(new Result(result.Target, result.Reward, result.Action, result.CampaignId, result.Fraud), ServiceDefaultsExtensions.ApiJson),
+            Value = JsonSerializer.Serialize(new Result(result.Target, result.Reward, result.Action, result.CampaignId, result.Fraud),
+                ServiceDefaultsExtensions.ApiJson),
         });
         command.Parameters.AddWithValue(result.OccurredAt);
         command.Parameters.Add(Text(result.Detail));

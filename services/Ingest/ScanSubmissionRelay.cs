@@ -1,4 +1,3 @@
-using ArFleet.Contracts;
 using MassTransit;
 using Microsoft.Extensions.Options;
 using Npgsql;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text;
-using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 using Polly.CircuitBreaker;
 using Polly.RateLimiting;
@@ -12,8 +11,8 @@ namespace ArFleet.IsvWebhook;
 /// endpoint's pipeline (<see cref="EndpointIsolation"/>), so a slow or dead endpoint holds at most its own cap of
 /// slots, for at most the timeout, and never the loop.</summary>
 public sealed class DeliveryDispatcher(
-    DeliveryQueue queue, EndpointStore endpoints, EndpointDisabler disabler, EndpointIsolation isolation, IHttpClientFactory httpClients, IOptions<WebhookOptions> options, TimeProvider clock,
-    WebhookMetrics metrics, ILogger<DeliveryDispatcher> logger) : BackgroundService
+    DeliveryQueue queue, EndpointStore endpoints, EndpointDisabler disabler, EndpointIsolation isolation, IHttpClientFactory httpClients,
+    IOptions<WebhookOptions> options, TimeProvider clock, WebhookMetrics metrics, ILogger<DeliveryDispatcher> logger) : BackgroundService
 {
     public const string HttpClientName = "webhooks";
     private static readonly ActivitySource Tracing = new("ArFleet.IsvWebhook");
@@ -33,7 +32,8 @@ public sealed class DeliveryDispatcher(
                 slots.Release();
                 var free = slots.CurrentCount;
                 var claimed = await queue.ClaimDueAsync(free, options.Isolation.MaxConcurrency, isolation.Saturated(), stoppingToken);
-                var targets = claimed.Count == 0 ? new Dictionary<Guid, DeliveryTarget>() : await endpoints.TargetsAsync([.. claimed.Select(c => c.EndpointId).Distinct()], stoppingToken);
+                var targets = claimed.Count == 0 ? new Dictionary<Guid, DeliveryTarget>()
+                    : await endpoints.TargetsAsync([.. claimed.Select(c => c.EndpointId).Distinct()], stoppingToken);
                 foreach (var delivery in claimed)
                 {
                     // Gone: the endpoint was deleted with its deliveries after the claim.
@@ -129,7 +129,8 @@ public sealed class DeliveryDispatcher(
         metrics.Attempted(succeeded, next);
         var failingSince = await endpoints.RecordOutcomeAsync(delivery.EndpointId, started, succeeded, CancellationToken.None);
         if (succeeded) return;
-        logger.LogInformation("Webhook delivery {DeliveryId} attempt {Attempt} failed: {Status} {Error}", delivery.DeliveryId, delivery.Attempts + 1, statusCode, error);
+        logger.LogInformation("Webhook delivery {DeliveryId} attempt {Attempt} failed: {Status} {Error}", delivery.DeliveryId, delivery.Attempts + 1,
+            statusCode, error);
 
         var reason = statusCode == 410 ? "The endpoint answered 410 Gone."
             : now - failingSince >= options.DisableAfter ? $"Every attempt has failed since {failingSince:O}."

@@ -87,8 +87,8 @@ public sealed class DeliveryQueue(NpgsqlDataSource db)
         // A retry is not scheduled for an endpoint disabled while the attempt was in flight: the disabling failed the
         // delivery meanwhile (status reads the row as updated), or committed before this statement (the endpoint's row).
         batch.BatchCommands.Add(new NpgsqlBatchCommand(
-            "UPDATE deliveries SET attempts = attempts + 1, last_status_code = $3, last_error = $4, next_attempt_at = $5, locked_until = NULL, " +
-            $"status = CASE WHEN $2 = '{Pending}' AND (status = '{Failed}' OR EXISTS (SELECT 1 FROM endpoints e " +
+            "UPDATE deliveries SET attempts = attempts + 1, last_status_code = $3, last_error = $4, next_attempt_at = $5, " +
+            $"locked_until = NULL, status = CASE WHEN $2 = '{Pending}' AND (status = '{Failed}' OR EXISTS (SELECT 1 FROM endpoints e " +
             $"WHERE e.id = deliveries.endpoint_id AND e.disabled_at IS NOT NULL)) THEN '{Failed}' ELSE $2 END WHERE id = $1")
         {
             Parameters = { new() { Value = deliveryId }, new() { Value = status }, new() { Value = (object?)statusCode ?? DBNull.Value },
@@ -131,7 +131,8 @@ public sealed class DeliveryQueue(NpgsqlDataSource db)
     {
         await using var command = db.CreateCommand(
             "SELECT d.id, d.event_type, d.status, d.attempts, d.last_status_code, d.last_error, d.created_at, d.next_attempt_at, " +
-            "COALESCE((SELECT json_agg(json_build_object('at', a.attempted_at, 'statusCode', a.status_code, 'error', a.error, 'durationMs', a.duration_ms) ORDER BY a.id) " +
+            "COALESCE((SELECT json_agg(json_build_object('at', a.attempted_at, 'statusCode', a.status_code, 'error', a.error, " +
+            "'durationMs', a.duration_ms) ORDER BY a.id) " +
             "FROM delivery_attempts a WHERE a.delivery_id = d.id), '[]')::text " +
             "FROM deliveries d WHERE d.endpoint_id = $1 ORDER BY d.created_at DESC LIMIT 500");
         command.Parameters.AddWithValue(endpointId);
@@ -153,7 +154,8 @@ public sealed class DeliveryQueue(NpgsqlDataSource db)
     public async Task<(long Due, long Scheduled)> BacklogAsync(CancellationToken cancellationToken)
     {
         await using var command = db.CreateCommand(
-            $"SELECT count(*) FILTER (WHERE next_attempt_at <= now()), count(*) FILTER (WHERE next_attempt_at > now()) FROM deliveries WHERE status = '{Pending}'");
+            "SELECT count(*) FILTER (WHERE next_attempt_at <= now()), count(*) FILTER (WHERE next_attempt_at > now()) " +
+            $"FROM deliveries WHERE status = '{Pending}'");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         return (reader.GetInt64(0), reader.GetInt64(1));

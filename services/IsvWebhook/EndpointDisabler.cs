@@ -18,7 +18,8 @@ public sealed class EndpointDisabler(NpgsqlDataSource db, EndpointStore endpoint
         if (others.Length > 0)
         {
             var notice = WebhookEnvelope.Serialize(WebhookEventTypes.EndpointDisabled, at, new { endpointId, url, reason, disabledAt = at });
-            await queue.EnqueueAsync(others, WebhookEventTypes.EndpointDisabled, $"{WebhookEventTypes.EndpointDisabled}:{endpointId}:{at.ToUnixTimeMilliseconds()}",
+            await queue.EnqueueAsync(others, WebhookEventTypes.EndpointDisabled,
+                $"{WebhookEventTypes.EndpointDisabled}:{endpointId}:{at.ToUnixTimeMilliseconds()}",
                 notice, null, cancellationToken, transaction);
         }
         await transaction.CommitAsync(cancellationToken);

@@ -58,6 +58,7 @@ public sealed class EndpointIsolation(IOptions<WebhookOptions> options, TimeProv
     private readonly ConcurrentDictionary<Guid, Lazy<Lane>> lanes = new();
     private readonly WebhookOptions options = options.Value;
 
+    /// <param name="endpointId">The endpoint whose lane (breaker, concurrency and rate) to use.</param>
     /// <param name="ratePerSecond">The endpoint's own rate limit; null for Webhooks:Isolation:RatePerSecond.</param>
     public ResiliencePipeline<HttpResponseMessage> For(Guid endpointId, int? ratePerSecond = null)
     {

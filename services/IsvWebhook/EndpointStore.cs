@@ -65,7 +65,8 @@ public sealed class EndpointStore(NpgsqlDataSource db, EndpointSecrets secrets)
         {
             NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text, Value = (object?)change.EventTypes ?? DBNull.Value,
         });
-        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer, Value = (object?)change.RateLimitPerSecond ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer,
+            Value = (object?)change.RateLimitPerSecond ?? DBNull.Value });
         command.Parameters.AddWithValue(change.ResetRateLimit);
         return await ReadOneAsync(command, cancellationToken);
     }
@@ -105,7 +106,8 @@ public sealed class EndpointStore(NpgsqlDataSource db, EndpointSecrets secrets)
     }
 
     /// <summary>The current secret becomes the previous one (signing until <paramref name="previousExpiresAt"/>); false if not the tenant's.</summary>
-    public async Task<bool> RotateSecretAsync(Guid tenantId, Guid endpointId, string secret, DateTimeOffset previousExpiresAt, CancellationToken cancellationToken)
+    public async Task<bool> RotateSecretAsync(Guid tenantId, Guid endpointId, string secret, DateTimeOffset previousExpiresAt,
+        CancellationToken cancellationToken)
     {
         await using var command = db.CreateCommand(
             "UPDATE endpoints SET previous_secret = secret, previous_secret_expires_at = $4, secret = $3 WHERE id = $1 AND tenant_id = $2");

@@ -19,6 +19,8 @@ public sealed class WebhookMetrics
         meter.CreateObservableGauge(FleetInstruments.WebhookBacklog, ObserveBacklog);
     }
 
+    /// <summary>Counts one delivery attempt by its result.</summary>
+    /// <param name="succeeded">Whether the endpoint answered 2xx.</param>
     /// <param name="retryAt">When a failed delivery is tried again; null when it will not be.</param>
     public void Attempted(bool succeeded, DateTimeOffset? retryAt) =>
         attempts.Add(1, new KeyValuePair<string, object?>("result", succeeded ? "succeeded" : retryAt is null ? "failed" : "retrying"));

@@ -16,7 +16,8 @@ public static class WebhookRegistration
             builder.Services.PostConfigure<WebhookOptions>(o => o.RetrySchedule = schedule);
         builder.Services.AddSingleton<HostResolver>(GuardedConnector.SystemResolver);
         var allowAnyPort = builder.Environment.IsDevelopment(); // local receivers listen wherever they like
-        builder.Services.AddSingleton(sp => new GuardedConnector(sp.GetRequiredService<HostResolver>(), allowLoopback, sp.GetService<SocketConnector>(), allowAnyPort));
+        builder.Services.AddSingleton(sp => new GuardedConnector(sp.GetRequiredService<HostResolver>(), allowLoopback, sp.GetService<SocketConnector>(),
+            allowAnyPort));
         builder.Services.AddSingleton<EndpointStore>().AddSingleton<DeliveryQueue>().AddSingleton<IsvGrantStore>().AddSingleton<WebhookFanOut>()
             .AddSingleton<EndpointDisabler>().AddSingleton<EndpointIsolation>().AddSingleton<EndpointSecrets>();
         // Secrets are encrypted with a key ring kept in the service's own database, shared by every instance.

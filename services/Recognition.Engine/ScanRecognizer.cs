@@ -1,5 +1,3 @@
-using OpenCvSharp;
-
 namespace ArFleet.Recognition.Engine;
 
 /// <summary>Everything the engine does with one scan: the frame decoded once (see FeatureExtractor.ExtractQuery), the best

@@ -55,7 +55,8 @@ public sealed class ImageReuseRegistry(IConnectionMultiplexer redis, IOptions<Re
         RedisValue[] values =
         [
             (long)(frame >> 32), (long)(frame & 0xFFFFFFFF), (long)(fingerprint.Region >> 32), (long)(fingerprint.Region & 0xFFFFFFFF),
-            scanId.ToString("N"), owner, RecognitionThresholds.ImageReuse.MaxFrameBits, RecognitionThresholds.ImageReuse.MaxRegionBits, (long)lifetime.TotalSeconds,
+            scanId.ToString("N"), owner, RecognitionThresholds.ImageReuse.MaxFrameBits, RecognitionThresholds.ImageReuse.MaxRegionBits,
+            (long)lifetime.TotalSeconds,
         ];
         var result = await redis.GetDatabase().ScriptEvaluateAsync(Script, keys, values);
         return result.IsNull || !Guid.TryParse((string?)result, out var earlier) ? null : earlier;

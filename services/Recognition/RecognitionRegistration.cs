@@ -20,7 +20,8 @@ public static class RecognitionRegistration
             .AddSingleton<TargetIndexLoader>()
             .AddSingleton<IndexConsumersStarter>()
             .AddHostedService(sp => sp.GetRequiredService<IndexConsumersStarter>());
-        builder.Services.AddHealthChecks().AddCheck<IndexConsumersStarter>("index", tags: [ServiceDefaultsExtensions.ReadyTag, ServiceDefaultsExtensions.ServingTag]);
+        builder.Services.AddHealthChecks().AddCheck<IndexConsumersStarter>("index", tags: [ServiceDefaultsExtensions.ReadyTag,
+            ServiceDefaultsExtensions.ServingTag]);
         return builder;
     }
 

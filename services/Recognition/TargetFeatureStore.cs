@@ -12,7 +12,8 @@ public sealed class TargetFeatureStore(NpgsqlDataSource db)
     public async Task SaveAsync(IndexedTarget target, int grade, CancellationToken cancellationToken)
     {
         await using var command = db.CreateCommand(
-            "INSERT INTO target_features (target_id, tenant_id, width, height, grade, keypoints, descriptors, colour, shapes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) " +
+            "INSERT INTO target_features (target_id, tenant_id, width, height, grade, keypoints, descriptors, colour, shapes) " +
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) " +
             "ON CONFLICT (target_id) DO NOTHING");
         command.Parameters.AddWithValue(target.TargetId);
         command.Parameters.AddWithValue(target.TenantId);

@@ -29,7 +29,8 @@ public sealed class Reconciliation(VoucherLedger ledger, RedisBudgetGate gate)
             buckets.Add(new BucketReport(s.Bucket, s.Quota, s.Issued, s.VouchersRecorded, layout.IsRedEnvelopePool ? s.UnclaimedEnvelopes : null,
                 redis.Seeded, redis.Stock, redis.Exhausted, drift));
             if (s.VouchersRecorded != s.Issued) problems.Add($"bucket {s.Bucket}: issued counter {s.Issued}, voucher rows {s.VouchersRecorded}");
-            if (layout.IsRedEnvelopePool && s.UnclaimedEnvelopes != remaining) problems.Add($"bucket {s.Bucket}: {remaining} unissued, {s.UnclaimedEnvelopes} unclaimed envelopes");
+            if (layout.IsRedEnvelopePool && s.UnclaimedEnvelopes != remaining)
+                problems.Add($"bucket {s.Bucket}: {remaining} unissued, {s.UnclaimedEnvelopes} unclaimed envelopes");
             if (redis.Exhausted && remaining > 0) problems.Add($"bucket {s.Bucket}: Redis says exhausted with {remaining} unissued");
         }
         if (states.Sum(s => s.Quota) != layout.Budget) problems.Add($"quotas sum to {states.Sum(s => s.Quota)}, the budget is {layout.Budget}");

@@ -108,7 +108,8 @@ public sealed class RedisBudgetGate(IConnectionMultiplexer redis)
         string verdict, int counterChange, long stockChange, string? reservedCode)
     {
         await redis.GetDatabase().ScriptEvaluateAsync(SettleScript, Keys(layout.CampaignId, bucket, request, now),
-            [verdict, (long)(verdict.StartsWith("issue:", StringComparison.Ordinal) ? IssueLifetime : DenialLifetime).TotalSeconds, counterChange, stockChange, reservedCode is null ? "" : $"issue:{reservedCode}"]);
+            [verdict, (long)(verdict.StartsWith("issue:", StringComparison.Ordinal) ? IssueLifetime : DenialLifetime).TotalSeconds, counterChange, stockChange,
+                reservedCode is null ? "" : $"issue:{reservedCode}"]);
     }
 
     /// <summary>Seeds a bucket's stock from the ledger, unless another instance seeded it first. rebuilt: the ledger

@@ -22,7 +22,8 @@ public sealed class RewardRequestedConsumer(VoucherIssuer issuer) : IConsumer<Re
                 break;
             case VoucherIssuer.Outcome.Denied(var denial):
                 await context.Publish(new RewardDenied(request.ScanId, request.TenantId, request.CampaignId, request.UserId, denial, now));
-                await context.Publish(Resolved(request, denial == RewardDenialReason.BudgetExhausted ? ScanOutcome.BudgetExhausted : ScanOutcome.LimitReached, null, now));
+                await context.Publish(Resolved(request, denial == RewardDenialReason.BudgetExhausted ? ScanOutcome.BudgetExhausted : ScanOutcome.LimitReached,
+                    null, now));
                 break;
         }
     }
@@ -48,7 +49,8 @@ public sealed class RewardRequestedConsumer(VoucherIssuer issuer) : IConsumer<Re
             if (pool < r.Terms.Budget) return $"Pool of {pool} cents cannot give each of {r.Terms.Budget} envelopes a cent.";
         }
         else if (r.Terms.ValueCents is <= 0 or > 100_000_000) return $"Value {r.Terms.ValueCents} cents is out of range.";
-        if (r.Terms.Currency is not { Length: 3 } || !r.Terms.Currency.All(char.IsAsciiLetterUpper)) return $"Currency '{r.Terms.Currency}' is not an ISO 4217 code.";
+        if (r.Terms.Currency is not { Length: 3 } || !r.Terms.Currency.All(char.IsAsciiLetterUpper))
+            return $"Currency '{r.Terms.Currency}' is not an ISO 4217 code.";
         if (r.Terms.ValidDays is <= 0 or > 3650) return $"Validity of {r.Terms.ValidDays} days is out of range.";
         return null;
     }

@@ -1,4 +1,5 @@
 using ArFleet.ServiceDefaults;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ArFleet.VoucherIssuance;
 
@@ -12,29 +13,37 @@ public static class VoucherEndpoints
     {
         var vouchers = app.MapGroup("/v1/vouchers").WithTags("Vouchers").RequireRateLimiting(ApiRateLimits.PerKey).RequireAuthorization(ApiPolicies.Brand);
 
-        vouchers.MapGet("/{code}", async (string code, HttpContext http, VoucherLedger ledger, TimeProvider clock, CancellationToken ct) =>
-        {
-            var voucher = await FindOwnAsync(code, http, ledger, ct);
-            return voucher is null ? Problems.NotFound("Voucher") : Results.Ok(View(voucher, clock.GetUtcNow()));
-        });
+        vouchers.MapGet("/{code}", GetAsync).WithSummary("Look up one of the brand's vouchers by its code");
+        vouchers.MapGet("/campaigns/{campaignId:guid}/reconciliation", ReconcileAsync)
+            .WithSummary("Redis against the ledger for one of the brand's campaigns, per budget bucket");
+        vouchers.MapPost("/{code}/redeem", RedeemAsync).WithSummary("Redeem a voucher, once, before it expires");
+    }
 
-        // Redis against the ledger for one of the brand's campaigns (what the background check logs).
-        vouchers.MapGet("/campaigns/{campaignId:guid}/reconciliation", async (Guid campaignId, HttpContext http, Reconciliation reconciliation, CancellationToken ct) =>
-            await reconciliation.CheckAsync(campaignId, ct) is { } report && report.TenantId == http.User.TenantId()
-                ? Results.Ok(report)
-                : Problems.NotFound("Campaign"));
+    private static async Task<Results<Ok<VoucherView>, NotFoundProblem>> GetAsync(string code, HttpContext http, VoucherLedger ledger,
+        TimeProvider clock, CancellationToken ct)
+    {
+        var voucher = await FindOwnAsync(code, http, ledger, ct);
+        return voucher is null ? Problems.NotFound("Voucher") : TypedResults.Ok(View(voucher, clock.GetUtcNow()));
+    }
 
-        vouchers.MapPost("/{code}/redeem", async (string code, HttpContext http, VoucherLedger ledger, TimeProvider clock, CancellationToken ct) =>
-        {
-            var voucher = await FindOwnAsync(code, http, ledger, ct);
-            if (voucher is null) return Problems.NotFound("Voucher");
-            var now = clock.GetUtcNow();
-            if (await ledger.RedeemAsync(http.User.TenantId(), voucher.Code, now, ct) is { } redeemed) return Results.Ok(View(redeemed, now));
-            var current = await ledger.GetAsync(voucher.Code, ct) ?? voucher;
-            return current.RedeemedAt is not null
-                ? Problems.Conflict("The voucher was already redeemed", $"Redeemed at {current.RedeemedAt:O}.")
-                : Problems.Conflict("The voucher has expired", $"It expired at {current.ExpiresAt:O}.");
-        });
+    /// <summary>What the background check logs, for one campaign.</summary>
+    private static async Task<Results<Ok<Reconciliation.Report>, NotFoundProblem>> ReconcileAsync(Guid campaignId, HttpContext http,
+        Reconciliation reconciliation, CancellationToken ct) =>
+        await reconciliation.CheckAsync(campaignId, ct) is { } report && report.TenantId == http.User.TenantId()
+            ? TypedResults.Ok(report)
+            : Problems.NotFound("Campaign");
+
+    private static async Task<Results<Ok<VoucherView>, NotFoundProblem, ConflictProblem>> RedeemAsync(string code, HttpContext http,
+        VoucherLedger ledger, TimeProvider clock, CancellationToken ct)
+    {
+        var voucher = await FindOwnAsync(code, http, ledger, ct);
+        if (voucher is null) return Problems.NotFound("Voucher");
+        var now = clock.GetUtcNow();
+        if (await ledger.RedeemAsync(http.User.TenantId(), voucher.Code, now, ct) is { } redeemed) return TypedResults.Ok(View(redeemed, now));
+        var current = await ledger.GetAsync(voucher.Code, ct) ?? voucher;
+        return current.RedeemedAt is not null
+            ? Problems.Conflict("The voucher was already redeemed", $"Redeemed at {current.RedeemedAt:O}.")
+            : Problems.Conflict("The voucher has expired", $"It expired at {current.ExpiresAt:O}.");
     }
 
     /// <summary>A code with a wrong check character is answered like an unknown one, without a database read.</summary>

@@ -152,7 +152,9 @@ public sealed class VoucherIssuer(RedisBudgetGate gate, VoucherLedger ledger, Ti
         if (layout.TenantId != request.TenantId)
             throw new PoisonMessageException($"Campaign {request.CampaignId} belongs to another tenant than the request's {request.TenantId}.");
         if (layout.IsRedEnvelopePool != request.Terms.PoolCents is not null)
-            throw new PoisonMessageException($"Campaign {request.CampaignId} was started as a {(layout.IsRedEnvelopePool ? "red-envelope pool" : "voucher budget")}; the request says otherwise.");
+            throw new PoisonMessageException(
+                $"Campaign {request.CampaignId} was started as a {(layout.IsRedEnvelopePool ? "red-envelope pool" : "voucher budget")}; " +
+                "the request says otherwise.");
         return layout;
     }
 }

@@ -186,7 +186,8 @@ public sealed class VoucherLedger(NpgsqlDataSource db)
             layout.CampaignId, request.UserId, request.Limits.DayStart(now)));
         if (limits.PerDevice > 0)
         {
-            batch.BatchCommands.Add(Statement("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", $"voucher-device:{layout.CampaignId:N}:{request.DeviceId}"));
+            batch.BatchCommands.Add(Statement("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                $"voucher-device:{layout.CampaignId:N}:{request.DeviceId}"));
             batch.BatchCommands.Add(Statement("SELECT count(*) FROM vouchers WHERE campaign_id = $1 AND device_id = $2", layout.CampaignId, request.DeviceId));
         }
 

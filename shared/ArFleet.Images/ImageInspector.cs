@@ -58,7 +58,8 @@ public static class ImageInspector
             var length = BinaryPrimitives.ReadUInt16BigEndian(data[(i + 2)..]);
             var isStartOfFrame = marker is >= 0xC0 and <= 0xCF and not 0xC4 and not 0xC8 and not 0xCC;
             if (isStartOfFrame)
-                return new ImageInfo(ImageFormat.Jpeg, BinaryPrimitives.ReadUInt16BigEndian(data[(i + 7)..]), BinaryPrimitives.ReadUInt16BigEndian(data[(i + 5)..]));
+                return new ImageInfo(ImageFormat.Jpeg, BinaryPrimitives.ReadUInt16BigEndian(data[(i + 7)..]),
+                    BinaryPrimitives.ReadUInt16BigEndian(data[(i + 5)..]));
             if (marker == 0xDA || length < 2) return null; // start of scan before any frame header
             i += 2 + length;
         }
@@ -69,7 +70,8 @@ public static class ImageInspector
     {
         var chunk = data.Slice(12, 4);
         if (chunk.SequenceEqual("VP8 "u8))
-            return new ImageInfo(ImageFormat.WebP, BinaryPrimitives.ReadUInt16LittleEndian(data[26..]) & 0x3FFF, BinaryPrimitives.ReadUInt16LittleEndian(data[28..]) & 0x3FFF);
+            return new ImageInfo(ImageFormat.WebP, BinaryPrimitives.ReadUInt16LittleEndian(data[26..]) & 0x3FFF,
+                BinaryPrimitives.ReadUInt16LittleEndian(data[28..]) & 0x3FFF);
         if (chunk.SequenceEqual("VP8L"u8) && data[20] == 0x2F)
         {
             var bits = BinaryPrimitives.ReadUInt32LittleEndian(data[21..]);

@@ -3,9 +3,7 @@ using System.Text;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace ArFleet.ServiceDefaults;
@@ -45,7 +43,8 @@ public static class ApiRateLimits
                 var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
                 context.HttpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString();
                 await Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests",
-                    detail: $"This API key sent more than {options.TokensPerSecond} requests a second (bursts up to {options.TokenLimit}); try again after Retry-After seconds.")
+                    detail: $"This API key sent more than {options.TokensPerSecond} requests a second (bursts up to {options.TokenLimit}); " +
+                        "try again after Retry-After seconds.")
                     .ExecuteAsync(context.HttpContext);
             };
         });

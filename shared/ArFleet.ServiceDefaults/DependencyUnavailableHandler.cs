@@ -13,7 +13,8 @@ public sealed class DependencyUnavailableHandler(IProblemDetailsService problems
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         if (!TransientFaults.IsTransient(exception) || httpContext.Response.HasStarted) return false;
-        logger.LogWarning("{Method} {Path} refused, a dependency is unavailable: {Error}", httpContext.Request.Method, httpContext.Request.Path, exception.Message);
+        logger.LogWarning("{Method} {Path} refused, a dependency is unavailable: {Error}", httpContext.Request.Method, httpContext.Request.Path,
+            exception.Message);
         httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         httpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString();
         return await problems.TryWriteAsync(new ProblemDetailsContext

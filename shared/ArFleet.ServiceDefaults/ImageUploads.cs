@@ -14,7 +14,8 @@ public static class ImageUploads
     /// declared length beyond twice that is refused before a byte of it is read, and Kestrel stops reading a chunked
     /// body at the limit.
     /// The form, or the problem to answer with: 400, as for an image over the limit (docs/api.md), too large or unreadable.</summary>
-    public static async Task<(IFormCollection? Form, IResult? Problem)> ReadFormAsync(HttpRequest request, ImageLimits limits, CancellationToken cancellationToken)
+    public static async Task<(IFormCollection? Form, BadRequestProblem? Problem)> ReadFormAsync(HttpRequest request, ImageLimits limits,
+        CancellationToken cancellationToken)
     {
         long limit = limits.MaxBytes + FormAllowance;
         var bodySize = request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature ? feature : null;
@@ -52,7 +53,7 @@ public static class ImageUploads
     }
 
     /// <summary>Reads an uploaded form file within the limits: the bytes, or the problem to answer with.</summary>
-    public static async Task<(byte[]? Bytes, IResult? Problem)> ReadAsync(IFormFile? file, ImageLimits limits, CancellationToken cancellationToken)
+    public static async Task<(byte[]? Bytes, BadRequestProblem? Problem)> ReadAsync(IFormFile? file, ImageLimits limits, CancellationToken cancellationToken)
     {
         if (file is null) return (null, Problems.BadRequest("No image was uploaded", "Send the image as the multipart field 'image'."));
         if (file.Length > limits.MaxBytes) return (null, Problems.BadRequest("The image is too large", $"The image is larger than {limits.MaxBytes} bytes."));
@@ -68,5 +69,6 @@ public static class ImageUploads
         return error is null ? (bytes, null) : (null, Problems.BadRequest("The image is not acceptable", error));
     }
 
-    private static IResult TooLarge(ImageLimits limits) => Problems.BadRequest("The upload is too large", $"An upload may be at most {limits.MaxBytes} bytes of image and {FormAllowance} bytes of other fields.");
+    private static BadRequestProblem TooLarge(ImageLimits limits) => Problems.BadRequest("The upload is too large",
+        $"An upload may be at most {limits.MaxBytes} bytes of image and {FormAllowance} bytes of other fields.");
 }

@@ -72,13 +72,15 @@ public sealed class DatabaseMigrator(string connectionString, Assembly migration
         await Execute(connection, $"SELECT pg_advisory_lock({AdvisoryLockKey})", cancellationToken);
         try
         {
-            await Execute(connection, "CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())", cancellationToken);
+            await Execute(connection, "CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+                cancellationToken);
             var applied = new HashSet<string>();
             await using (var read = new NpgsqlCommand("SELECT name FROM schema_migrations", connection))
             await using (var reader = await read.ExecuteReaderAsync(cancellationToken))
                 while (await reader.ReadAsync(cancellationToken)) applied.Add(reader.GetString(0));
 
-            foreach (var resource in migrations.GetManifestResourceNames().Where(n => n.EndsWith(".sql", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+            foreach (var resource in migrations.GetManifestResourceNames().Where(n => n.EndsWith(".sql", StringComparison.Ordinal))
+                .Order(StringComparer.Ordinal))
             {
                 var name = resource[(resource.IndexOf(".Migrations.", StringComparison.Ordinal) + ".Migrations.".Length)..];
                 if (applied.Contains(name)) continue;

@@ -1,13 +1,12 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ArFleet.ServiceDefaults.Observability;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
-using ArFleet.ServiceDefaults.Observability;
 using Scalar.AspNetCore;
 
 namespace ArFleet.ServiceDefaults;
@@ -31,7 +30,7 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddExceptionHandler<DependencyUnavailableHandler>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
-        builder.Services.AddOpenApi();
+        builder.Services.AddArFleetOpenApi();
         builder.Services.ConfigureHttpClientDefaults(http => http.AddStandardResilienceHandler());
         builder.AddApiKeyRateLimits();
         return builder;

@@ -16,6 +16,8 @@ public sealed class WebhookVerifier
     private readonly TimeProvider clock;
 
     /// <param name="secrets">The endpoint's secrets ("whsec_…"); pass both old and new while rotating.</param>
+    /// <param name="tolerance">How far the timestamp may be from now; <see cref="DefaultTolerance"/> if null.</param>
+    /// <param name="clock">The clock to compare timestamps with; the system clock if null.</param>
     public WebhookVerifier(IEnumerable<string> secrets, TimeSpan? tolerance = null, TimeProvider? clock = null)
     {
         keys = secrets.Select(Key).ToArray();

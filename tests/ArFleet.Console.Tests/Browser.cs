@@ -20,7 +20,8 @@ public sealed class Browser : IDisposable
     public Browser()
     {
         if (!File.Exists(ChromiumPath) || !File.Exists(DriverPath))
-            throw new InvalidOperationException($"{ChromiumPath} and {DriverPath} are needed: apt-get install chromium chromium-driver (./arfleet test installs them)");
+            throw new InvalidOperationException(
+                $"{ChromiumPath} and {DriverPath} are needed: apt-get install chromium chromium-driver (./arfleet test installs them)");
         var service = ChromeDriverService.CreateDefaultService(Path.GetDirectoryName(DriverPath)!, Path.GetFileName(DriverPath));
         service.SuppressInitialDiagnosticInformation = true;
         var options = new ChromeOptions { BinaryLocation = ChromiumPath };
@@ -49,7 +50,8 @@ public sealed class Browser : IDisposable
         catch (WebDriverTimeoutException)
         {
             Screenshot($"timeout-{DateTime.UtcNow:HHmmss}");
-            throw new TimeoutException($"Waited {(timeout ?? Patience).TotalSeconds} s for {what}; the page says: {Driver.FindElement(By.TagName("main")).Text}");
+            throw new TimeoutException(
+                $"Waited {(timeout ?? Patience).TotalSeconds} s for {what}; the page says: {Driver.FindElement(By.TagName("main")).Text}");
         }
     }
 

@@ -48,7 +48,8 @@ public sealed class ConsolePageTests(ConsoleFixture fixture) : IDisposable
         budget.SendKeys("50");
         Browser.Find("#save-campaign").Click();
         Browser.Until(d => d.Url.Contains("#/campaigns/") && !d.Url.EndsWith("/new", StringComparison.Ordinal), "the new campaign's dashboard");
-        Assert.Equal("Spring festival", Browser.Until(d => d.FindElement(By.TagName("h1")).Text is "Spring festival" ? "Spring festival" : null, "the campaign's name"));
+        Assert.Equal("Spring festival", Browser.Until(d => d.FindElement(By.TagName("h1")).Text is "Spring festival" ? "Spring festival" : null,
+            "the campaign's name"));
         Assert.Equal("50", Browser.Find("#counter-remaining .value").Text);
 
         var campaigns = await Client.GetJsonAsync(Fleet.Campaigns, "/v1/campaigns", brand.ApiKey);
@@ -107,8 +108,8 @@ public sealed class ConsolePageTests(ConsoleFixture fixture) : IDisposable
         var app = await Client.CreateTenantAsync("Camera App", "app");
         Browser.Open(Fleet.WebConsole, $"#/scan?key={app.ApiKey}&user=carol");
         Browser.Find("#start-camera").Click();
-        Browser.Until(d => ((IJavaScriptExecutor)d).ExecuteScript("const v = document.querySelector('video'); return v.readyState >= 2 && v.videoWidth > 0;") is true
-            ? "playing" : null, "the camera's first frame");
+        const string firstFrame = "const v = document.querySelector('video'); return v.readyState >= 2 && v.videoWidth > 0;";
+        Browser.Until(d => ((IJavaScriptExecutor)d).ExecuteScript(firstFrame) is true ? "playing" : null, "the camera's first frame");
         Browser.Find("#capture").Click();
         var outcome = Browser.Until(d => d.FindElements(By.CssSelector("#scan-outcome:not([data-outcome=processing])")).FirstOrDefault(), "the scan's outcome");
         // Chromium's test pattern shows no registered target.
@@ -125,7 +126,8 @@ public sealed class ConsolePageTests(ConsoleFixture fixture) : IDisposable
         var brand = await Client.CreateTenantAsync("Portal Tea", "brand");
         var isv = await Client.CreateTenantAsync("Portal ISV", "isv");
         var app = await Client.CreateTenantAsync("Portal App", "app");
-        using (var grant = await Client.SendAsync(HttpMethod.Post, Fleet.Campaigns, "/v1/isv-grants", brand.ApiKey, JsonContent.Create(new { isvTenantId = isv.TenantId })))
+        using (var grant = await Client.SendAsync(HttpMethod.Post, Fleet.Campaigns, "/v1/isv-grants", brand.ApiKey,
+            JsonContent.Create(new { isvTenantId = isv.TenantId })))
             await ArFleetClient.EnsureStatus(grant, HttpStatusCode.Created);
 
         SignIn(isv.ApiKey, null);

@@ -35,7 +35,8 @@ public sealed class BadInputTests(FleetFixture fixture, Xunit.Abstractions.ITest
         if (kind == "truncated png")
         {
             // The header is intact, so intake accepts it; recognition cannot decode it and rejects the scan.
-            var scan = await Client.GetJsonAsync(Fleet.Ingest, $"/v1/scans/{(await response.Content.ReadFromJsonAsync<JsonObject>())!["scanId"]}?wait=10", app.ApiKey);
+            var scan = await Client.GetJsonAsync(Fleet.Ingest, $"/v1/scans/{(await response.Content.ReadFromJsonAsync<JsonObject>())!["scanId"]}?wait=10",
+                app.ApiKey);
             Assert.Equal("rejected", (string?)scan["status"]);
         }
         else
@@ -56,7 +57,8 @@ public sealed class BadInputTests(FleetFixture fixture, Xunit.Abstractions.ITest
         if (kind == "truncated png")
         {
             await ArFleetClient.EnsureStatus(response, HttpStatusCode.Accepted);
-            var target = await Client.WaitForTargetGradeAsync(brand.ApiKey, Guid.Parse((string)(await response.Content.ReadFromJsonAsync<JsonObject>())!["targetId"]!));
+            var target = await Client.WaitForTargetGradeAsync(brand.ApiKey,
+                Guid.Parse((string)(await response.Content.ReadFromJsonAsync<JsonObject>())!["targetId"]!));
             Assert.Equal("rejected", (string?)target["status"]);
             Assert.False(string.IsNullOrEmpty((string?)target["reason"]));
         }
@@ -78,7 +80,8 @@ public sealed class BadInputTests(FleetFixture fixture, Xunit.Abstractions.ITest
 
         const long size = 30L * 1024 * 1024;
         var body = new CountingContent(size, chunked);
-        using var form = new MultipartFormDataContent { { new StringContent("u"), "userId" }, { new StringContent("d"), "deviceId" }, { body, "image", "scan.jpg" } };
+        using var form = new MultipartFormDataContent { { new StringContent("u"), "userId" }, { new StringContent("d"), "deviceId" },
+            { body, "image", "scan.jpg" } };
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(Fleet.Ingest, "/v1/scans?wait=0")) { Content = form };
         request.Headers.Authorization = new("Bearer", app.ApiKey);
         using var http = new HttpClient();
@@ -162,7 +165,8 @@ public sealed class BadInputTests(FleetFixture fixture, Xunit.Abstractions.ITest
         }
         using var appCreatingCampaign = await Client.SendAsync(HttpMethod.Post, Fleet.Campaigns, "/v1/campaigns", app.ApiKey, JsonContent.Create(new { }));
         await AssertProblem(appCreatingCampaign, HttpStatusCode.Forbidden);
-        using var appCreatingTenant = await Client.SendAsync(HttpMethod.Post, Fleet.Campaigns, "/v1/tenants", app.ApiKey, JsonContent.Create(new { name = "x", kind = "brand" }));
+        using var appCreatingTenant = await Client.SendAsync(HttpMethod.Post, Fleet.Campaigns, "/v1/tenants", app.ApiKey,
+            JsonContent.Create(new { name = "x", kind = "brand" }));
         await AssertProblem(appCreatingTenant, HttpStatusCode.Forbidden);
     }
 

@@ -161,7 +161,8 @@ public sealed class CampaignApiTests(FleetFixture fixture)
         Assert.DoesNotContain("afk_", keys.ToJsonString()); // keys are never shown again
         var oldKeyId = (string)keys[0]!["keyId"]!;
         // The services that cache key lookups (for a minute) know the old key before it is revoked...
-        (Uri Service, string Path)[] elsewhere = [(Fleet.Ingest, $"/v1/scans/{Guid.NewGuid()}"), (Fleet.Vouchers, "/v1/vouchers/NOSUCHCODE"), (Fleet.Webhooks, "/v1/webhook-endpoints")];
+        (Uri Service, string Path)[] elsewhere = [(Fleet.Ingest, $"/v1/scans/{Guid.NewGuid()}"), (Fleet.Vouchers, "/v1/vouchers/NOSUCHCODE"),
+            (Fleet.Webhooks, "/v1/webhook-endpoints")];
         foreach (var (service, path) in elsewhere)
             using (var known = await Client.SendAsync(HttpMethod.Get, service, path, brand.ApiKey))
                 Assert.NotEqual(HttpStatusCode.Unauthorized, known.StatusCode);
@@ -223,7 +224,8 @@ public sealed class CampaignApiTests(FleetFixture fixture)
         var (targetId, image) = await Client.CreateActiveTargetAsync(brand.ApiKey, seed: 37);
         await Client.CreateCampaignAsync(brand.ApiKey, ArFleetClient.VoucherCampaign(targetId));
 
-        using (var grant = await Client.SendAsync(HttpMethod.Post, Fleet.Campaigns, "/v1/isv-grants", brand.ApiKey, JsonContent.Create(new { isvTenantId = isv.TenantId })))
+        using (var grant = await Client.SendAsync(HttpMethod.Post, Fleet.Campaigns, "/v1/isv-grants", brand.ApiKey,
+            JsonContent.Create(new { isvTenantId = isv.TenantId })))
             Assert.Equal(HttpStatusCode.Created, grant.StatusCode);
         // The grant reaches isv-webhook as an event; scan until a delivery shows it has arrived.
         var deadline = DateTime.UtcNow.AddSeconds(20);

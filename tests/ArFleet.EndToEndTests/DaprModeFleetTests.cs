@@ -43,7 +43,8 @@ public sealed class DaprModeFleetTests(FleetFixture fixture)
         var (targetId, image) = await client.CreateActiveTargetAsync(brand.ApiKey, seed: 960);
         await client.CreateCampaignAsync(brand.ApiKey, ArFleetClient.VoucherCampaign(targetId, budget: 2));
 
-        using var scan = await client.SubmitScanAsync(app.ApiKey, TestImages.CameraScan(image, seed: 961).Jpeg, "dapr-user", "dapr-device"); // ingest checks the key
+        using var scan = await client.SubmitScanAsync(app.ApiKey, TestImages.CameraScan(image, seed: 961).Jpeg, "dapr-user",
+            "dapr-device"); // ingest checks the key
         var result = (await scan.Content.ReadFromJsonAsync<JsonObject>())!;
         Assert.Equal("rewarded", (string?)result["outcome"]);
         var code = (string)result["reward"]!["voucherCode"]!;

@@ -25,7 +25,8 @@ public sealed class MetricsEndpointTests(FleetFixture fixture)
         var (targetId, targetImage) = await Client.CreateActiveTargetAsync(brand.ApiKey, seed: 950);
         var campaignId = await Client.CreateCampaignAsync(brand.ApiKey, ArFleetClient.VoucherCampaign(targetId, budget: 5));
 
-        using (var rewarded = await Client.SubmitScanAsync(app.ApiKey, TestImages.CameraScan(targetImage, seed: 951).Jpeg, "metrics-user-1", "metrics-device-1"))
+        using (var rewarded = await Client.SubmitScanAsync(app.ApiKey, TestImages.CameraScan(targetImage, seed: 951).Jpeg, "metrics-user-1",
+            "metrics-device-1"))
             Assert.Equal("rewarded", (string?)(await rewarded.Content.ReadFromJsonAsync<JsonObject>())!["outcome"]);
         using (var unrecognized = await Client.SubmitScanAsync(app.ApiKey, TestImages.UnrelatedPhoto(seed: 952), "metrics-user-2", "metrics-device-2"))
             Assert.Equal("unrecognized", (string?)(await unrecognized.Content.ReadFromJsonAsync<JsonObject>())!["outcome"]);
@@ -53,7 +54,8 @@ public sealed class MetricsEndpointTests(FleetFixture fixture)
             Assert.Contains(s.Value, x => x.Name.StartsWith("dotnet_", StringComparison.Ordinal));
         });
         // The services on the bus report MassTransit's consumer metrics.
-        Assert.All(Fleet.ServiceNames.Where(n => n != "console"), n => Assert.Contains(scrapes[n], x => x.Name.StartsWith("messaging_masstransit_", StringComparison.Ordinal)));
+        Assert.All(Fleet.ServiceNames.Where(n => n != "console"), n => Assert.Contains(scrapes[n], x => x.Name.StartsWith("messaging_masstransit_",
+            StringComparison.Ordinal)));
 
         // Every series the dashboard and alert rules read that the services or RabbitMQ serve is really served.
         var served = scrapes.Values.SelectMany(s => s).Select(s => s.Name).ToHashSet();
@@ -68,7 +70,8 @@ public sealed class MetricsEndpointTests(FleetFixture fixture)
         var rabbitMq = Fleet.Infrastructure.RabbitMqPrometheusUrl;
         Assert.True(rabbitMq is not null, "ARFLEET_RABBITMQ_PROMETHEUS_URL is not set (./arfleet test sets it): where does rabbitmq_prometheus listen?");
         var queues = await PrometheusScrape.GetAsync(Http,
-            new Uri($"{rabbitMq.TrimEnd('/')}/metrics/detailed?vhost={Uri.EscapeDataString(Fleet.VirtualHost)}&family=queue_coarse_metrics&family=queue_consumer_count"));
+            new Uri($"{rabbitMq.TrimEnd('/')}/metrics/detailed?vhost={Uri.EscapeDataString(Fleet.VirtualHost)}" +
+                "&family=queue_coarse_metrics&family=queue_consumer_count"));
         var fromRabbitMq = used.Where(n => listed.GetValueOrDefault(n) == "rabbitmq").ToList();
         Assert.NotEmpty(fromRabbitMq);
         Assert.All(fromRabbitMq, n => Assert.Contains(queues, s => s.Name == n && s.Labels.GetValueOrDefault("queue") == "recognition-scan-submitted"

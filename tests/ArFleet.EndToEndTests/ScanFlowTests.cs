@@ -71,7 +71,8 @@ public sealed class ScanFlowTests(FleetFixture fixture)
         Assert.Superset(rewardedScanIds, VoucherIssuedScanIds(deliveries));
         var verifier = new WebhookVerifier(secret);
         Assert.All(deliveries, d => verifier.Verify(d.Id, d.Timestamp, d.Signature, d.Body));
-        Assert.Throws<WebhookVerificationException>(() => verifier.Verify(deliveries[0].Id, deliveries[0].Timestamp, deliveries[0].Signature, deliveries[0].Body + " "));
+        Assert.Throws<WebhookVerificationException>(() => verifier.Verify(deliveries[0].Id, deliveries[0].Timestamp, deliveries[0].Signature,
+            deliveries[0].Body + " "));
 
         // One trace follows a scan through all five services, and on to the ISV's endpoint.
         var traced = rewarded[0];

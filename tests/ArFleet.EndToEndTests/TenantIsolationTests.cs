@@ -25,7 +25,8 @@ public sealed class TenantIsolationTests(FleetFixture fixture)
         var (targetId, image) = await Client.CreateActiveTargetAsync(brandA.ApiKey, seed: 21);
         var campaignId = await Client.CreateCampaignAsync(brandA.ApiKey, ArFleetClient.VoucherCampaign(targetId));
         var (endpointId, _) = await Client.RegisterWebhookAsync(brandA.ApiKey, "http://127.0.0.1:9/never-called");
-        using var grant = await Client.SendAsync(HttpMethod.Post, Fleet.Campaigns, "/v1/isv-grants", brandA.ApiKey, JsonContent.Create(new { isvTenantId = isv.TenantId }));
+        using var grant = await Client.SendAsync(HttpMethod.Post, Fleet.Campaigns, "/v1/isv-grants", brandA.ApiKey,
+            JsonContent.Create(new { isvTenantId = isv.TenantId }));
         Assert.Equal(HttpStatusCode.Created, grant.StatusCode);
         using var scan = await Client.SubmitScanAsync(appA.ApiKey, TestImages.CameraScan(image, seed: 3).Jpeg, "alice", "phone");
         var scanBody = (await scan.Content.ReadFromJsonAsync<JsonObject>())!;
@@ -59,7 +60,8 @@ public sealed class TenantIsolationTests(FleetFixture fixture)
             Assert.Equal(HttpStatusCode.NotFound, otherApp.StatusCode);
 
         // ... and brand A's resources are absent from brand B's lists.
-        foreach (var (service, path) in new[] { (Fleet.Campaigns, "/v1/targets"), (Fleet.Campaigns, "/v1/campaigns"), (Fleet.Webhooks, "/v1/webhook-endpoints"), (Fleet.Campaigns, "/v1/isv-grants") })
+        foreach (var (service, path) in new[] { (Fleet.Campaigns, "/v1/targets"), (Fleet.Campaigns, "/v1/campaigns"), (Fleet.Webhooks, "/v1/webhook-endpoints"),
+            (Fleet.Campaigns, "/v1/isv-grants") })
         {
             using var list = await Client.SendAsync(HttpMethod.Get, service, path, brandB.ApiKey);
             Assert.Equal(HttpStatusCode.OK, list.StatusCode);

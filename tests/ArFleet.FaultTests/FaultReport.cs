@@ -17,7 +17,8 @@ public sealed record FaultReport(
     int SelfRestarts)
 {
     public override string ToString() =>
-        $"{Fault}: accepted {Accepted} of {Submitted}; outcomes {Join(Outcomes)}; failed because {Join(FailedBecause)}; refusals on the way (each tried again) {Join(Refused)}; " +
+        $"{Fault}: accepted {Accepted} of {Submitted}; outcomes {Join(Outcomes)}; failed because {Join(FailedBecause)}; " +
+        $"refusals on the way (each tried again) {Join(Refused)}; " +
         $"rewarded {Rewarded} ({DistinctVouchers} distinct vouchers, budget {Budget}); voucher.issued webhooks {VoucherWebhooks}; " +
         $"drained {SecondsToDrain:0.0} s after the restart; target uploaded after the restart: {TargetAfterRestart}; " +
         $"services that restarted themselves (a receive endpoint stopped consuming): {SelfRestarts}";

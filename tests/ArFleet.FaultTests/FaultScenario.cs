@@ -94,7 +94,8 @@ public sealed class FaultScenario(PrivateServers servers)
         if ((string?)targetAfter["status"] is not ("active" or "rejected")) problems.Add($"the target uploaded after the restart is {targetAfter["status"]}");
         foreach (var (submission, refusal) in submissions.SelectMany(s => s.Refusals.Select(r => (s, r))).Where(p => p.r.Status is not null))
             if (refusal.Status != HttpStatusCode.ServiceUnavailable || refusal.ContentType != "application/problem+json" || !refusal.RetryAfter)
-                problems.Add($"submission {submission.Index} answered {(int)refusal.Status!} {refusal.ContentType} (Retry-After: {refusal.RetryAfter}): {refusal.Body}");
+                problems.Add($"submission {submission.Index} answered {(int)refusal.Status!} {refusal.ContentType} " +
+                    $"(Retry-After: {refusal.RetryAfter}): {refusal.Body}");
         if (fault != "ingest" && submissions.SelectMany(s => s.Refusals).FirstOrDefault(r => r.Status is null) is { } unanswered)
             problems.Add($"a submission got no answer though ingest was up: {unanswered.Error}");
         if (submissions.Count(s => !s.Accepted) is > 0 and var given)

@@ -66,7 +66,8 @@ public sealed class ScanLoad(HttpClient http, Uri ingest, string appKey)
             using var response = await http.SendAsync(request, cancellationToken);
             var body = await response.Content.ReadAsStringAsync(cancellationToken);
             if (response.IsSuccessStatusCode && JsonNode.Parse(body)?["scanId"]?.GetValue<string>() is { } id) return (Guid.Parse(id), null);
-            return (null, new Refusal(response.StatusCode, response.Content.Headers.ContentType?.MediaType, response.Headers.RetryAfter is not null, body, null));
+            return (null, new Refusal(response.StatusCode, response.Content.Headers.ContentType?.MediaType, response.Headers.RetryAfter is not null,
+                body, null));
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
@@ -76,7 +77,8 @@ public sealed class ScanLoad(HttpClient http, Uri ingest, string appKey)
 
     /// <summary>Polls every scan until none is processing or the deadline passes; returns each scan's last answer
     /// (its JSON body, or null where it answered anything but 200 or 202).</summary>
-    public async Task<Dictionary<Guid, JsonObject?>> PollUntilFinalAsync(IReadOnlyCollection<Guid> scanIds, DateTimeOffset deadline, CancellationToken cancellationToken)
+    public async Task<Dictionary<Guid, JsonObject?>> PollUntilFinalAsync(IReadOnlyCollection<Guid> scanIds, DateTimeOffset deadline,
+        CancellationToken cancellationToken)
     {
         var last = new ConcurrentDictionary<Guid, JsonObject?>();
         var pending = new ConcurrentQueue<Guid>(scanIds);

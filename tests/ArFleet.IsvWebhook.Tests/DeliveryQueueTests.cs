@@ -26,8 +26,12 @@ public sealed class DeliveryQueueTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         infrastructure = await Infrastructure.StartAsync();
-        connectionString = new NpgsqlConnectionStringBuilder(infrastructure.Postgres) { Database = $"arfleet_webhook_queue_{Guid.NewGuid():N}"[..40] }.ConnectionString;
-        await new DatabaseMigrator(connectionString, typeof(DeliveryQueue).Assembly, NullLogger<DatabaseMigrator>.Instance).MigrateAsync(CancellationToken.None);
+        connectionString = new NpgsqlConnectionStringBuilder(infrastructure.Postgres)
+        {
+            Database = $"arfleet_webhook_queue_{Guid.NewGuid():N}"[..40],
+        }.ConnectionString;
+        await new DatabaseMigrator(connectionString, typeof(DeliveryQueue).Assembly, NullLogger<DatabaseMigrator>.Instance)
+            .MigrateAsync(CancellationToken.None);
         db = NpgsqlDataSource.Create(connectionString);
         queue = new DeliveryQueue(db);
         store = new EndpointStore(db, NewSecrets());
@@ -48,8 +52,8 @@ public sealed class DeliveryQueueTests : IAsyncLifetime
     private async Task<Guid> EndpointAsync(string secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
     {
         var id = Guid.CreateVersion7();
-        await store.CreateAsync(new WebhookEndpoint(id, tenant, $"https://hooks.example/{id}", [WebhookEventTypes.ScanResolved], DateTimeOffset.UtcNow, null, null),
-            secret, CancellationToken.None);
+        var endpoint = new WebhookEndpoint(id, tenant, $"https://hooks.example/{id}", [WebhookEventTypes.ScanResolved], DateTimeOffset.UtcNow, null, null);
+        await store.CreateAsync(endpoint, secret, CancellationToken.None);
         return id;
     }
 
@@ -163,7 +167,8 @@ public sealed class DeliveryQueueTests : IAsyncLifetime
         var kept = await EndpointAsync();
         await EnqueueAsync(2, "doomed");
         foreach (var delivery in await queue.ClaimDueAsync(10, 10, [], CancellationToken.None))
-            await queue.RecordAttemptAsync(delivery.DeliveryId, DateTimeOffset.UtcNow, 500, null, 5, false, DateTimeOffset.UtcNow.AddHours(1), CancellationToken.None);
+            await queue.RecordAttemptAsync(delivery.DeliveryId, DateTimeOffset.UtcNow, 500, null, 5, false, DateTimeOffset.UtcNow.AddHours(1),
+                CancellationToken.None);
 
         Assert.True(await store.DeleteAsync(tenant, endpoint, CancellationToken.None));
         Assert.False(await store.DeleteAsync(tenant, endpoint, CancellationToken.None));
@@ -180,7 +185,8 @@ public sealed class DeliveryQueueTests : IAsyncLifetime
         NpgsqlConnection.ClearAllPools();
         await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Database = "postgres" }.ConnectionString);
         await connection.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{new NpgsqlConnectionStringBuilder(connectionString).Database}\" WITH (FORCE)", connection);
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{new NpgsqlConnectionStringBuilder(connectionString).Database}\" WITH (FORCE)",
+            connection);
         await drop.ExecuteNonQueryAsync();
         await infrastructure.DisposeAsync();
     }

@@ -39,7 +39,8 @@ public sealed class DeliveryTests(WebhookFleetFixture fixture, ITestOutputHelper
         await Task.Delay(TimeSpan.FromSeconds(1.5)); // up, but answering 500
         Volatile.Write(ref recovered, true);
 
-        var deliveries = await WaitForDeliveriesAsync(brand.ApiKey, endpointId, scanIds.Count, d => (string?)d["status"] == "succeeded", TimeSpan.FromSeconds(30));
+        var deliveries = await WaitForDeliveriesAsync(brand.ApiKey, endpointId, scanIds.Count, d => (string?)d["status"] == "succeeded",
+            TimeSpan.FromSeconds(30));
         Assert.Equal(scanIds.Count, deliveries.Count);
         Assert.All(deliveries, d => Assert.Equal("succeeded", (string?)d["status"]));
 
@@ -92,7 +93,8 @@ public sealed class DeliveryTests(WebhookFleetFixture fixture, ITestOutputHelper
         Assert.Equal(events, latencies.Length);
         var (median, p95, max) = (latencies[latencies.Length / 2], latencies[(int)(latencies.Length * 0.95)], latencies[^1]);
         output.WriteLine($"healthy endpoint beside a hanging one (timeout {WebhookFleetFixture.Timeout.TotalSeconds} s): " +
-            $"publish → received median {median:0} ms, p95 {p95:0} ms, max {max:0} ms over {events} events; hanging endpoint got {hanging.Requests.Count} requests");
+            $"publish → received median {median:0} ms, p95 {p95:0} ms, max {max:0} ms over {events} events; " +
+            $"hanging endpoint got {hanging.Requests.Count} requests");
         Assert.True(max < 1500, $"the healthy endpoint waited up to {max:0} ms");
         Assert.InRange(hanging.Requests.Count, 1, events); // it was tried, but its circuit opened before it took every slot
     }

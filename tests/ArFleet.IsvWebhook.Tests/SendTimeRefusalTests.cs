@@ -1,5 +1,4 @@
 using System.Net;
-using ArFleet.IsvWebhook;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -72,7 +71,8 @@ public sealed class SendTimeRefusalTests : IDisposable
     [InlineData("rebind.example", "10.0.0.7")]
     public async Task Registration_refuses_a_name_that_resolves_inside_without_naming_the_address(string host, string address)
     {
-        var problem = await WebhookUrls.ProblemWithAsync($"https://{host}/hooks", services.GetRequiredService<GuardedConnector>(), false, CancellationToken.None);
+        var problem = await WebhookUrls.ProblemWithAsync($"https://{host}/hooks", services.GetRequiredService<GuardedConnector>(), false,
+            CancellationToken.None);
         Assert.NotNull(problem);
         Assert.Contains("may not reach", problem);
         Assert.DoesNotContain(address, problem);
@@ -85,7 +85,8 @@ public sealed class SendTimeRefusalTests : IDisposable
         var client = services.GetRequiredService<IHttpClientFactory>().CreateClient(DeliveryDispatcher.HttpClientName);
         await Assert.ThrowsAnyAsync<HttpRequestException>(() => client.PostAsync("https://public.example:8443/hooks", new StringContent("{}")));
         Assert.Single(connections);
-        Assert.Null(await WebhookUrls.ProblemWithAsync("https://public.example:8443/hooks", services.GetRequiredService<GuardedConnector>(), false, CancellationToken.None));
+        Assert.Null(await WebhookUrls.ProblemWithAsync("https://public.example:8443/hooks", services.GetRequiredService<GuardedConnector>(), false,
+            CancellationToken.None));
     }
 
     [Fact]
@@ -119,7 +120,8 @@ public sealed class SendTimeRefusalTests : IDisposable
     [Fact]
     public async Task Registration_accepts_a_public_https_url_without_connecting()
     {
-        Assert.Null(await WebhookUrls.ProblemWithAsync("https://public.example/hooks", services.GetRequiredService<GuardedConnector>(), false, CancellationToken.None));
+        Assert.Null(await WebhookUrls.ProblemWithAsync("https://public.example/hooks", services.GetRequiredService<GuardedConnector>(), false,
+            CancellationToken.None));
         Assert.Empty(connections);
     }
 

@@ -1,4 +1,3 @@
-using ArFleet.IsvWebhook;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

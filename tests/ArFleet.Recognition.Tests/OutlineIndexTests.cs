@@ -17,7 +17,8 @@ public class OutlineIndexTests
         // scans miss their target.
         var random = new Random(3);
         var families = Enumerable.Range(0, 150).Select(_ => Unit(Gaussian(random, 1))).ToArray();
-        var targets = Enumerable.Range(0, targetCount).Select(i => Unit(Add(families[i % families.Length], Gaussian(random, 0.7 / Math.Sqrt(Length))))).ToArray();
+        var targets = Enumerable.Range(0, targetCount).Select(i => Unit(Add(families[i % families.Length], Gaussian(random, 0.7 / Math.Sqrt(Length)))))
+            .ToArray();
         var index = new OutlineIndex();
         for (var slot = 0; slot < targets.Length; slot++) index.Set(slot, targets[slot]);
         Assert.Equal(targetCount, index.Count);
@@ -63,7 +64,8 @@ public class OutlineIndexTests
     }
 
     private static float[] Gaussian(Random random, double sigma) =>
-        Enumerable.Range(0, Length).Select(_ => (float)(sigma * Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble()))).ToArray();
+        Enumerable.Range(0, Length)
+            .Select(_ => (float)(sigma * Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble()))).ToArray();
 
     private static float[] Add(float[] a, float[] b) => a.Zip(b, (x, y) => x + y).ToArray();
 

@@ -1,5 +1,4 @@
 using ArFleet.Recognition.Engine;
-using ArFleet.RecognitionEval;
 using ArFleet.Testing;
 using OpenCvSharp;
 using static ArFleet.RecognitionEval.RecaptureSetMaker;
@@ -76,7 +75,8 @@ public sealed class RecaptureDetectorTests
         using var photo = Cv2.ImDecode(TestImages.UnrelatedPhoto(6, 1280, 960), ImreadModes.Color);
         double[] grey = [0.95, 0.95, 0.95];
         var genuine = new Scene(Capture.Genuine, false, 0.05, grey, 0);
-        var screen = new Scene(Capture.Screen, false, 0.05, [0.05, 0.05, 0.05], 0, ScreenPixels: 300, Emission: 1.0, Bezel: 0.06, BezelColour: [0.03, 0.03, 0.03]);
+        var screen = new Scene(Capture.Screen, false, 0.05, [0.05, 0.05, 0.05], 0, ScreenPixels: 300, Emission: 1.0, Bezel: 0.06,
+            BezelColour: [0.03, 0.03, 0.03]);
         var print = new Scene(Capture.Print, false, 0.05, grey, 0, Ruling: 100, Inches: 3, Angles: [15, 75, 0, 45], DotGain: 0.15);
 
         // One seed: the same camera, placement and background for every scene.

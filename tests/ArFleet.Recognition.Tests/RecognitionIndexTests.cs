@@ -16,7 +16,8 @@ public class RecognitionIndexTests
 
     private IndexedTarget Register(TargetIndex index, int seed) => Register(index, TestImages.Target(seed));
 
-    private IndexedTarget Register(TargetIndex index, byte[] image) => TryRegister(index, image) ?? throw new InvalidOperationException("the target was rejected");
+    private IndexedTarget Register(TargetIndex index, byte[] image) => TryRegister(index, image)
+        ?? throw new InvalidOperationException("the target was rejected");
 
     private IndexedTarget? TryRegister(TargetIndex index, int seed) => TryRegister(index, TestImages.Target(seed));
 
@@ -198,7 +199,8 @@ public class RecognitionIndexTests
         using var scan = extractor.ExtractQuery(dim);
         Assert.Equal(target.TargetId, index.Match(scan)?.TargetId);
         // At the usual threshold the frame has too few corners left: the lower one is what recognises it.
-        var usual = new FeatureExtractor(Microsoft.Extensions.Options.Options.Create(new RecognitionOptions { DimQueryFastThreshold = Options.Value.FastThreshold }));
+        var usual = new FeatureExtractor(Microsoft.Extensions.Options.Options.Create(
+            new RecognitionOptions { DimQueryFastThreshold = Options.Value.FastThreshold }));
         using var usualScan = usual.ExtractQuery(dim);
         Assert.Null(index.Match(usualScan));
     }

@@ -52,7 +52,8 @@ public sealed class DaprModeTests : IAsyncLifetime
         sidecar.Apps["campaign-rules"] = keyOwnerAddress;
         sidecar.Stores["arfleet-secrets"] = new()
         {
-            ["arfleet-ingest"] = new() { ["ConnectionStrings__postgres"] = "Host=db.internal;Database=arfleet_ingest", ["ARFLEET_ADMIN_KEY"] = "admin-from-store" },
+            ["arfleet-ingest"] = new() { ["ConnectionStrings__postgres"] = "Host=db.internal;Database=arfleet_ingest",
+                ["ARFLEET_ADMIN_KEY"] = "admin-from-store" },
         };
 
         var (service, configuration) = await StartServiceAsync(new()
@@ -73,7 +74,8 @@ public sealed class DaprModeTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, known.StatusCode);
         Assert.Equal(Brand.TenantId.ToString(), (string?)(await known.Content.ReadFromJsonAsync<JsonObject>())!["tenantId"]);
         var invocation = Assert.Single(sidecar.Requests, r => r.Path.StartsWith("/v1.0/invoke/", StringComparison.Ordinal));
-        Assert.Equal(("GET", "/v1.0/invoke/campaign-rules/method/v1/tenants/me", $"Bearer {KnownKey}"), (invocation.Method, invocation.Path, invocation.Authorization));
+        Assert.Equal(("GET", "/v1.0/invoke/campaign-rules/method/v1/tenants/me", $"Bearer {KnownKey}"), (invocation.Method, invocation.Path,
+            invocation.Authorization));
 
         using var unknown = await GetAsync(service, "some-other-key");
         Assert.Equal(HttpStatusCode.Unauthorized, unknown.StatusCode);

@@ -102,7 +102,8 @@ public sealed class OutboxTestBed : IAsyncDisposable
 
     /// <summary>A relay on this database (or <paramref name="db"/>) that publishes through <paramref name="bus"/>, with short
     /// waits so that tests run fast.</summary>
-    public OutboxRelay CreateRelay(IBus bus, TimeSpan? pollInterval = null, NpgsqlDataSource? db = null) => new(db ?? Db, bus, Signal, Options.Create(new OutboxOptions
+    public OutboxRelay CreateRelay(IBus bus, TimeSpan? pollInterval = null, NpgsqlDataSource? db = null) =>
+        new(db ?? Db, bus, Signal, Options.Create(new OutboxOptions
     {
         PollInterval = pollInterval ?? TimeSpan.FromMilliseconds(200),
         BatchSize = 50,
@@ -143,7 +144,8 @@ public sealed class OutboxTestBed : IAsyncDisposable
         await Db.DisposeAsync();
         try
         {
-            await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(infrastructure.Postgres) { Database = "postgres" }.ConnectionString);
+            await using var connection = new NpgsqlConnection(
+                new NpgsqlConnectionStringBuilder(infrastructure.Postgres) { Database = "postgres" }.ConnectionString);
             await connection.OpenAsync();
             await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", connection);
             await drop.ExecuteNonQueryAsync();

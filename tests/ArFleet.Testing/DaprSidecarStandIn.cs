@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -62,8 +61,10 @@ public sealed class DaprSidecarStandIn : IAsyncDisposable
         app.MapGet("/v1.0/healthz", () => Results.NoContent());
         app.MapGet("/v1.0/healthz/outbound", () => Results.NoContent());
         app.MapGet("/v1.0/secrets/{store}/{name}", (string store, string name, HttpContext context) =>
-            !Stores.TryGetValue(store, out var secrets) ? Error(context, StatusCodes.Status400BadRequest, "ERR_SECRET_STORE_NOT_FOUND", $"secret store {store} not found")
-            : !secrets.TryGetValue(name, out var secret) ? Error(context, StatusCodes.Status500InternalServerError, "ERR_SECRET_GET", $"failed getting secret with key {name}")
+            !Stores.TryGetValue(store, out var secrets) ? Error(context, StatusCodes.Status400BadRequest, "ERR_SECRET_STORE_NOT_FOUND",
+                $"secret store {store} not found")
+            : !secrets.TryGetValue(name, out var secret) ? Error(context, StatusCodes.Status500InternalServerError, "ERR_SECRET_GET",
+                $"failed getting secret with key {name}")
             : context.Response.WriteAsJsonAsync(secret));
         app.Map("/v1.0/invoke/{appId}/method/{**method}", async (string appId, string method, HttpContext context) =>
         {

@@ -77,6 +77,7 @@ public sealed class Fleet : IAsyncDisposable
         return bus;
     }
 
+    /// <param name="infrastructure">The servers to run on (Infrastructure.StartAsync).</param>
     /// <param name="settings">Extra configuration for every service (environment-variable form, e.g. Webhooks__PollInterval).</param>
     /// <param name="configure">Changes one service's environment (its name, the variables) before it starts.</param>
     public static async Task<Fleet> StartAsync(Infrastructure infrastructure, IReadOnlyDictionary<string, string>? settings = null,
@@ -105,7 +106,8 @@ public sealed class Fleet : IAsyncDisposable
                 };
                 // Where every service answers (Services__campaigns for key checks, the others for the console's proxy), and the
                 // connection strings deploy/topology.tsv gives the service, and no others.
-                foreach (var other in Topology.Services.Where(s => ports.ContainsKey(s.Name))) environment["Services__" + other.Endpoint] = $"http://127.0.0.1:{ports[other.Name]}";
+                foreach (var other in Topology.Services.Where(s => ports.ContainsKey(s.Name)))
+                    environment["Services__" + other.Endpoint] = $"http://127.0.0.1:{ports[other.Name]}";
                 foreach (var server in Topology.Service(name).Servers)
                     environment["ConnectionStrings__" + server] = server switch
                     {

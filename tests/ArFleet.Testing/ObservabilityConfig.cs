@@ -43,7 +43,8 @@ public static partial class ObservabilityConfig
             .Select(l => l.Split('\t', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             .ToDictionary(p => p[0], p => p[1]);
 
-    private static readonly HashSet<string> Keywords = ["by", "without", "on", "ignoring", "group_left", "group_right", "bool", "and", "or", "unless", "offset"];
+    private static readonly HashSet<string> Keywords = ["by", "without", "on", "ignoring", "group_left", "group_right", "bool", "and", "or", "unless",
+        "offset"];
     private static readonly HashSet<string> Groupings = ["by", "without", "on", "ignoring", "group_left", "group_right"];
 
     /// <summary>The series names a PromQL expression selects: identifiers that are not functions, aggregations,

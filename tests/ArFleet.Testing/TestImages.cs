@@ -136,7 +136,8 @@ public static class TestImages
                     Cv2.FillConvexPoly(image, box.Points().Select(p => new Point(p.X, p.Y)), ink, LineTypes.AntiAlias);
                     break;
                 default:
-                    Point[] triangle = [.. Enumerable.Range(0, 3).Select(_ => new Point(random.Next(margin, size - margin), random.Next(margin, size - margin)))];
+                    Point[] triangle = [.. Enumerable.Range(0, 3).Select(_ => new Point(random.Next(margin, size - margin),
+                        random.Next(margin, size - margin)))];
                     Cv2.FillConvexPoly(image, triangle, ink, LineTypes.AntiAlias);
                     break;
             }

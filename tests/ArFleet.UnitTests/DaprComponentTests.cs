@@ -16,7 +16,8 @@ public partial class DaprComponentTests
 
     /// <summary>The services whose Program.cs looks keys up at campaign-rules: the callers the sidecars must let through.</summary>
     private static readonly string[] KeyLookupCallers = [.. Topology.Services
-        .Where(s => File.ReadAllText(Path.Combine(ServiceProcess.RepositoryRoot(), "services", s.Project, "Program.cs")).Contains("AddApiKeyAuthenticationFromCampaignRules"))
+        .Where(s => File.ReadAllText(Path.Combine(ServiceProcess.RepositoryRoot(), "services", s.Project,
+            "Program.cs")).Contains("AddApiKeyAuthenticationFromCampaignRules"))
         .Select(s => s.Name).Order()];
 
     // kustomization.yaml lists them for the Dapr overlay; it is not a Dapr resource.
@@ -91,7 +92,8 @@ public partial class DaprComponentTests
         var retry = Mapping(Mapping(policies, "retries"), Scalar(target, "retry"));
         Assert.Contains(Scalar(retry, "policy"), new[] { "constant", "exponential" });
         Assert.Matches("^[0-9]+$", Scalar(retry, "maxRetries"));
-        Assert.Matches(@"^(consecutiveFailures|requests|totalFailures)\s*(>=|>|==)\s*[0-9]+$", Scalar(Mapping(Mapping(policies, "circuitBreakers"), Scalar(target, "circuitBreaker")), "trip"));
+        Assert.Matches(@"^(consecutiveFailures|requests|totalFailures)\s*(>=|>|==)\s*[0-9]+$", Scalar(Mapping(Mapping(policies, "circuitBreakers"),
+            Scalar(target, "circuitBreaker")), "trip"));
         Assert.Equal(KeyLookupCallers, Strings(resiliency, "scopes").Order());
     }
 

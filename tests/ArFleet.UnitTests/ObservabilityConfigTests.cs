@@ -13,8 +13,10 @@ public class ObservabilityConfigTests
 
     [Theory]
     [InlineData("sum by (outcome) (rate(arfleet_scans_resolved_total[$__rate_interval]))", new[] { "arfleet_scans_resolved_total" })]
-    [InlineData("histogram_quantile(0.99, sum by (le) (rate(arfleet_recognition_duration_seconds_bucket[5m]))) > 1", new[] { "arfleet_recognition_duration_seconds_bucket" })]
-    [InlineData("sum by (vhost, queue) (rabbitmq_detailed_queue_messages{queue=~\".+_error\", vhost=\"a b\"}) > 0", new[] { "rabbitmq_detailed_queue_messages" })]
+    [InlineData("histogram_quantile(0.99, sum by (le) (rate(arfleet_recognition_duration_seconds_bucket[5m]))) > 1",
+        new[] { "arfleet_recognition_duration_seconds_bucket" })]
+    [InlineData("sum by (vhost, queue) (rabbitmq_detailed_queue_messages{queue=~\".+_error\", vhost=\"a b\"}) > 0",
+        new[] { "rabbitmq_detailed_queue_messages" })]
     [InlineData("sum(rate(a_total{result!=\"x\"}[10m])) / on(job) group_left(service) sum(rate(b_total[10m])) offset 5m", new[] { "a_total", "b_total" })]
     [InlineData("label_values(rabbitmq_detailed_queue_messages, vhost)", new[] { "rabbitmq_detailed_queue_messages", "vhost" })]
     [InlineData("up{job=\"arfleet\"} == 0 and 1e3 > 2", new[] { "up" })]
@@ -45,7 +47,8 @@ public class ObservabilityConfigTests
         var unknown = expressions
             .SelectMany(e => ObservabilityConfig.SeriesNames(e).Select(name => (name, e)))
             .Where(u => !InstrumentSeries.Contains(u.name) && !listed.ContainsKey(u.name))
-            .Where(u => !(u.e.StartsWith("label_values(", StringComparison.Ordinal) && u.e.EndsWith($", {u.name})", StringComparison.Ordinal))) // the label asked for
+            .Where(u => !(u.e.StartsWith("label_values(", StringComparison.Ordinal) && u.e.EndsWith($", {u.name})",
+                StringComparison.Ordinal))) // the label asked for
             .Select(u => $"{u.name} in {u.e}");
         Assert.Empty(unknown);
     }
@@ -113,7 +116,8 @@ public class ObservabilityConfigTests
     [Fact]
     public void The_local_Prometheus_config_scrapes_every_service_of_the_topology_on_its_port()
     {
-        var job = ((YamlSequenceNode)ObservabilityConfig.Yaml("prometheus.yml")["scrape_configs"]).Cast<YamlMappingNode>().Single(j => Scalar(j, "job_name") == "arfleet");
+        var job = ((YamlSequenceNode)ObservabilityConfig.Yaml("prometheus.yml")["scrape_configs"]).Cast<YamlMappingNode>().Single(j => Scalar(j,
+            "job_name") == "arfleet");
         var targets = ((YamlSequenceNode)job["static_configs"]).Cast<YamlMappingNode>()
             .ToDictionary(t => Scalar((YamlMappingNode)t["labels"], "service"), t => ((YamlScalarNode)((YamlSequenceNode)t["targets"])[0]).Value);
         Assert.Equal(Topology.Services.ToDictionary(s => s.Name, s => (string?)$"127.0.0.1:{s.Port}").OrderBy(p => p.Key), targets.OrderBy(p => p.Key));

@@ -35,7 +35,8 @@ public class PromtoolTests
         var candidates = new[]
         {
             Environment.GetEnvironmentVariable("ARFLEET_PROMTOOL"),
-            Path.Combine(Environment.GetEnvironmentVariable("ARFLEET_HOME") is { Length: > 0 } home ? home : Path.Combine(ServiceProcess.RepositoryRoot(), ".arfleet"), "tools", "promtool"),
+            Path.Combine(Environment.GetEnvironmentVariable("ARFLEET_HOME") is { Length: > 0 } home ? home : Path.Combine(ServiceProcess.RepositoryRoot(),
+                ".arfleet"), "tools", "promtool"),
             "/usr/bin/promtool",
         };
         return candidates.FirstOrDefault(c => !string.IsNullOrEmpty(c) && File.Exists(c))

@@ -105,6 +105,7 @@ public class RuleEvaluatorTests
         Assert.Equal(new DateTimeOffset(2026, 2, 1, 16, 0, 0, TimeSpan.Zero), RuleEvaluator.DayStart(lateEvening.AddSeconds(1), "Asia/Shanghai"));
         Assert.Equal(new DateTimeOffset(2026, 2, 1, 0, 0, 0, TimeSpan.Zero), RuleEvaluator.DayStart(lateEvening, "UTC"));
         // New York on the day clocks go forward (2026-03-08): the day still starts at its midnight, 05:00Z.
-        Assert.Equal(new DateTimeOffset(2026, 3, 8, 5, 0, 0, TimeSpan.Zero), RuleEvaluator.DayStart(new DateTimeOffset(2026, 3, 8, 20, 0, 0, TimeSpan.Zero), "America/New_York"));
+        Assert.Equal(new DateTimeOffset(2026, 3, 8, 5, 0, 0, TimeSpan.Zero), RuleEvaluator.DayStart(new DateTimeOffset(2026, 3, 8, 20, 0, 0, TimeSpan.Zero),
+            "America/New_York"));
     }
 }

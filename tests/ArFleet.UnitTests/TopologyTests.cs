@@ -123,7 +123,8 @@ public class TopologyTests
         {
             var target = Scalar(Mapping(Mapping(scaled, "spec"), "scaleTargetRef"), "name");
             Assert.Contains(target, Topology.Services.Select(s => s.Name));
-            Assert.False(Entries(Mapping(Kind("Deployment").Single(d => Name(d) == target), "spec")).ContainsKey("replicas"), $"{target} sets replicas beside KEDA");
+            Assert.False(Entries(Mapping(Kind("Deployment").Single(d => Name(d) == target), "spec")).ContainsKey("replicas"),
+                $"{target} sets replicas beside KEDA");
         }
         // Each overlay sets every service's image.
         foreach (var overlay in new[] { "development", "production" })
@@ -144,7 +145,8 @@ public class TopologyTests
         {
             if (!projects.Add(project)) return;
             foreach (System.Xml.Linq.XElement reference in System.Xml.Linq.XDocument.Load(Path.Combine(Root, project)).Descendants("ProjectReference"))
-                Visit(Path.GetRelativePath(Root, Path.GetFullPath(Path.Combine(Root, Path.GetDirectoryName(project)!, reference.Attribute("Include")!.Value))).Replace('\\', '/'));
+                Visit(Path.GetRelativePath(Root, Path.GetFullPath(Path.Combine(Root, Path.GetDirectoryName(project)!,
+                    reference.Attribute("Include")!.Value))).Replace('\\', '/'));
         }
         foreach (var service in Topology.Services) Visit($"services/{service.Project}/ArFleet.{service.Project}.csproj");
         foreach (var project in projects)

@@ -39,8 +39,10 @@ public class WebhookSigningTests
     {
         var late = new FixedClock(DateTimeOffset.FromUnixTimeSeconds(SpecTimestamp).AddMinutes(6));
         var early = new FixedClock(DateTimeOffset.FromUnixTimeSeconds(SpecTimestamp).AddMinutes(-6));
-        Assert.Throws<WebhookVerificationException>(() => new WebhookVerifier(SpecSecret, clock: late).Verify(SpecId, SpecTimestamp.ToString(), SpecSignature, SpecBody));
-        Assert.Throws<WebhookVerificationException>(() => new WebhookVerifier(SpecSecret, clock: early).Verify(SpecId, SpecTimestamp.ToString(), SpecSignature, SpecBody));
+        Assert.Throws<WebhookVerificationException>(() => new WebhookVerifier(SpecSecret, clock: late)
+            .Verify(SpecId, SpecTimestamp.ToString(), SpecSignature, SpecBody));
+        Assert.Throws<WebhookVerificationException>(() => new WebhookVerifier(SpecSecret, clock: early)
+            .Verify(SpecId, SpecTimestamp.ToString(), SpecSignature, SpecBody));
     }
 
     [Fact]

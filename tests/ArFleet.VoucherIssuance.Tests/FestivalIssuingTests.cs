@@ -1,6 +1,4 @@
-using System.Collections.Concurrent;
 using ArFleet.Contracts;
-using ArFleet.VoucherIssuance;
 using Xunit.Abstractions;
 
 namespace ArFleet.VoucherIssuance.Tests;
@@ -14,7 +12,8 @@ public class FestivalIssuingTests(VoucherStore store, ITestOutputHelper output)
 
     /// <summary>18,000 scans from 6,000 users (three each), then 2,000 redeliveries of earlier scans, shuffled with
     /// each redelivery after its original.</summary>
-    private static List<RewardRequested> Flood(Guid campaignId, Guid tenantId, RewardTerms terms, int originals = 18_000, int users = 6_000, int duplicates = 2_000)
+    private static List<RewardRequested> Flood(Guid campaignId, Guid tenantId, RewardTerms terms, int originals = 18_000, int users = 6_000,
+        int duplicates = 2_000)
     {
         var random = new Random(5);
         var requests = Enumerable.Range(0, originals)
@@ -69,7 +68,8 @@ public class FestivalIssuingTests(VoucherStore store, ITestOutputHelper output)
         AssertDuplicatesAnsweredAlike(results);
         Assert.Equal(2_000, requests.Count - requests.Select(r => r.ScanId).Distinct().Count());
         Assert.Equal(5_000, await store.ScalarAsync("SELECT count(*) FROM vouchers WHERE campaign_id = $1", campaignId));
-        Assert.Equal(1, await store.ScalarAsync("SELECT max(n) FROM (SELECT count(*) AS n FROM vouchers WHERE campaign_id = $1 GROUP BY user_id) t", campaignId));
+        Assert.Equal(1, await store.ScalarAsync("SELECT max(n) FROM (SELECT count(*) AS n FROM vouchers WHERE campaign_id = $1 GROUP BY user_id) t",
+            campaignId));
 
         var report = await store.Reconciliation.CheckAsync(campaignId, default);
         Assert.NotNull(report);
@@ -119,7 +119,8 @@ public class FestivalIssuingTests(VoucherStore store, ITestOutputHelper output)
         output.WriteLine($"issued {issued.Count}; answers {results.Length}");
         Assert.Equal(3_000, issued.Count);
         Assert.Equal(3_000, await store.ScalarAsync("SELECT count(*) FROM vouchers WHERE campaign_id = $1", campaignId));
-        Assert.Equal(1, await store.ScalarAsync("SELECT max(n) FROM (SELECT count(*) AS n FROM vouchers WHERE campaign_id = $1 GROUP BY user_id) t", campaignId));
+        Assert.Equal(1, await store.ScalarAsync("SELECT max(n) FROM (SELECT count(*) AS n FROM vouchers WHERE campaign_id = $1 GROUP BY user_id) t",
+            campaignId));
         AssertDuplicatesAnsweredAlike(results);
 
         // A redelivery of an issued scan after the flush still gets its voucher; a new user gets nothing.

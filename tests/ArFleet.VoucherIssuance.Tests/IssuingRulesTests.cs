@@ -1,6 +1,5 @@
 using ArFleet.Contracts;
 using ArFleet.ServiceDefaults;
-using ArFleet.VoucherIssuance;
 
 namespace ArFleet.VoucherIssuance.Tests;
 
@@ -36,7 +35,8 @@ public class IssuingRulesTests(VoucherStore store)
         var limits = new RewardLimits(0, 3, 0);
         var issuer = store.Issuer(buckets: 8);
         var outcomes = await Task.WhenAll(Enumerable.Range(0, 40).Select(i =>
-            issuer.IssueAsync(VoucherStore.Request(campaignId, tenantId, $"user-{i}", new RewardTerms(100, 500, "CNY", 30), limits, deviceId: "shared-phone"), default)));
+            issuer.IssueAsync(VoucherStore.Request(campaignId, tenantId, $"user-{i}", new RewardTerms(100, 500, "CNY", 30), limits, deviceId: "shared-phone"),
+                default)));
 
         Assert.Equal(3, outcomes.Count(o => o is VoucherIssuer.Outcome.Issued));
         Assert.All(outcomes.OfType<VoucherIssuer.Outcome.Denied>(), d => Assert.Equal(RewardDenialReason.LimitReached, d.Reason));

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using ArFleet.Contracts;
-using ArFleet.VoucherIssuance;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -15,7 +14,8 @@ public class ReconciliationServiceTests(VoucherStore store)
     public async Task The_background_check_records_redis_drift_as_a_metric()
     {
         var (campaignId, tenantId) = (Guid.NewGuid(), Guid.NewGuid());
-        await store.Issuer(buckets: 2).IssueAsync(VoucherStore.Request(campaignId, tenantId, "alice", new RewardTerms(10, 500, "CNY", 30), new RewardLimits(1, 0, 0)), default);
+        await store.Issuer(buckets: 2).IssueAsync(VoucherStore.Request(campaignId, tenantId, "alice", new RewardTerms(10, 500, "CNY", 30),
+            new RewardLimits(1, 0, 0)), default);
         await store.Gate.AdjustStockAsync(campaignId, 0, 5);
 
         var drifts = new ConcurrentBag<long>();

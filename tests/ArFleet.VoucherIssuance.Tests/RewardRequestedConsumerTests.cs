@@ -1,5 +1,4 @@
 using ArFleet.Contracts;
-using ArFleet.VoucherIssuance;
 using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -43,7 +42,8 @@ public class RewardRequestedConsumerTests(VoucherStore store)
         Assert.True(await harness.Published.Any<Fault<RewardRequested>>(f => f.Context.Message.Message.ScanId == malformed.ScanId));
         await harness.Bus.Publish(sound);
         Assert.True(await harness.Published.Any<RewardIssued>(m => m.Context.Message.ScanId == sound.ScanId));
-        Assert.True(await harness.Published.Any<ScanResolved>(m => m.Context.Message.ScanId == sound.ScanId && m.Context.Message.Outcome == ScanOutcome.Rewarded));
+        Assert.True(await harness.Published.Any<ScanResolved>(m => m.Context.Message.ScanId == sound.ScanId
+            && m.Context.Message.Outcome == ScanOutcome.Rewarded));
         await harness.Bus.Publish(stranger); // the campaign now belongs to tenantId
 
         var faults = harness.Published.Select<Fault<RewardRequested>>().Select(f => f.Context.Message).ToList();
@@ -67,8 +67,10 @@ public class RewardRequestedConsumerTests(VoucherStore store)
         Assert.True(await harness.Published.Any<RewardIssued>(m => m.Context.Message.ScanId == first.ScanId));
         await harness.Bus.Publish(second);
 
-        Assert.True(await harness.Published.Any<RewardDenied>(m => m.Context.Message.ScanId == second.ScanId && m.Context.Message.Reason == RewardDenialReason.BudgetExhausted));
-        Assert.True(await harness.Published.Any<ScanResolved>(m => m.Context.Message.ScanId == second.ScanId && m.Context.Message.Outcome == ScanOutcome.BudgetExhausted));
+        Assert.True(await harness.Published.Any<RewardDenied>(m => m.Context.Message.ScanId == second.ScanId
+            && m.Context.Message.Reason == RewardDenialReason.BudgetExhausted));
+        Assert.True(await harness.Published.Any<ScanResolved>(m => m.Context.Message.ScanId == second.ScanId
+            && m.Context.Message.Outcome == ScanOutcome.BudgetExhausted));
         await harness.Stop();
     }
 

@@ -1,7 +1,6 @@
 using ArFleet.Contracts;
 using ArFleet.ServiceDefaults;
 using ArFleet.Testing;
-using ArFleet.VoucherIssuance;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -32,7 +31,8 @@ public sealed class VoucherStore : IAsyncLifetime
         // (the PostgreSQL side below likewise), so the test measures correctness, not the machine's speed.
         options.AsyncTimeout = 30_000;
         Redis = await ConnectionMultiplexer.ConnectAsync(options);
-        var connectionString = new NpgsqlConnectionStringBuilder(infrastructure.Postgres) { Database = database, MaxPoolSize = 40, Timeout = 60 }.ConnectionString;
+        var connectionString = new NpgsqlConnectionStringBuilder(infrastructure.Postgres) { Database = database, MaxPoolSize = 40,
+            Timeout = 60 }.ConnectionString;
         await new DatabaseMigrator(connectionString, typeof(VoucherIssuer).Assembly, NullLogger<DatabaseMigrator>.Instance).MigrateAsync(default);
         Postgres = NpgsqlDataSource.Create(connectionString);
     }
@@ -61,7 +61,8 @@ public sealed class VoucherStore : IAsyncLifetime
     {
         await Postgres.DisposeAsync();
         NpgsqlConnection.ClearAllPools();
-        await using (var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(infrastructure.Postgres) { Database = "postgres", Pooling = false }.ConnectionString))
+        await using (var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(infrastructure.Postgres) { Database = "postgres",
+            Pooling = false }.ConnectionString))
         {
             await connection.OpenAsync();
             await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", connection);

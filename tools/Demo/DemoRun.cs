@@ -18,14 +18,16 @@ namespace ArFleet.Demo;
 public static class DemoRun
 {
     private static readonly Stopwatch Clock = Stopwatch.StartNew();
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private static void Say(string text) => System.Console.WriteLine($"[{Clock.Elapsed.TotalSeconds,5:0.0} s] {text}");
 
     public static async Task<int> RunAsync(string endpointsFile, string assets)
     {
         var endpoints = JsonNode.Parse(await File.ReadAllTextAsync(endpointsFile))!;
-        Uri Url(string name) => new((string?)endpoints[name] ?? throw new InvalidOperationException($"{endpointsFile} has no \"{name}\": ./arfleet up writes it"));
+        Uri Url(string name) =>
+            new((string?)endpoints[name] ?? throw new InvalidOperationException($"{endpointsFile} has no \"{name}\": ./arfleet up writes it"));
         var campaigns = Url("campaigns");
         var ingest = Url("ingest");
         var webhooks = Url("webhooks");
@@ -73,7 +75,8 @@ public static class DemoRun
             action = new { type = "h5", url = "https://tea.example/spring" },
         });
         var campaignId = (string)campaign["campaignId"]!;
-        await File.WriteAllTextAsync(stateFile, new JsonObject { ["brandKey"] = brandKey, ["campaignId"] = campaignId, ["targetId"] = targetId }.ToJsonString());
+        await File.WriteAllTextAsync(stateFile, new JsonObject { ["brandKey"] = brandKey, ["campaignId"] = campaignId,
+            ["targetId"] = targetId }.ToJsonString());
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(stateFile, UnixFileMode.UserRead | UnixFileMode.UserWrite); // a brand key
         Say($"campaign {campaignId}: 1,000 vouchers of 5 CNY, one per user, opening https://tea.example/spring");
 
@@ -116,7 +119,8 @@ public static class DemoRun
         if (!File.Exists(stateFile)) return;
         var previous = JsonNode.Parse(await File.ReadAllTextAsync(stateFile))!;
         var key = (string)previous["brandKey"]!;
-        foreach (var (method, path) in new[] { (HttpMethod.Post, $"/v1/campaigns/{previous["campaignId"]}/end"), (HttpMethod.Delete, $"/v1/targets/{previous["targetId"]}") })
+        foreach (var (method, path) in new[] { (HttpMethod.Post, $"/v1/campaigns/{previous["campaignId"]}/end"),
+            (HttpMethod.Delete, $"/v1/targets/{previous["targetId"]}") })
         {
             using var request = new HttpRequestMessage(method, new Uri(campaigns, path));
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
@@ -172,7 +176,8 @@ public static class DemoRun
                 using var reader = new StreamReader(request.Body);
                 var body = await reader.ReadToEndAsync();
                 var type = (string?)JsonNode.Parse(body)?["type"] ?? "?";
-                receiver.deliveries.Enqueue(new Delivery(request.Headers["webhook-id"], request.Headers["webhook-timestamp"], request.Headers["webhook-signature"], type, body));
+                receiver.deliveries.Enqueue(new Delivery(request.Headers["webhook-id"], request.Headers["webhook-timestamp"],
+                    request.Headers["webhook-signature"], type, body));
                 return Results.NoContent();
             });
             await app.StartAsync();

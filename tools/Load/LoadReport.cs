@@ -38,10 +38,12 @@ public sealed record LoadReport(
         foreach (var (refusal, count) in Refusals) output.WriteLine($"refused: {count} x {refusal}");
         if (Stages.Count > 0)
         {
-            output.WriteLine("per stage (means from the services' MassTransit metrics; sent->consumed: from being published to its consumer starting, the wait in the queue):");
+            // sent->consumed: from being published to its consumer starting, i.e. the wait in the queue.
+            output.WriteLine("per stage (means from the services' MassTransit metrics):");
             output.WriteLine($"  {"service",-16} {"consumer",-30} {"messages",8} {"sent->consumed",15} {"consuming",10}");
             foreach (var stage in Stages)
-                output.WriteLine($"  {stage.Service,-16} {stage.Consumer,-30} {stage.Messages,8} {stage.SentToConsumedMs,12:0.0} ms {stage.ConsumingMs,7:0.0} ms");
+                output.WriteLine(
+                    $"  {stage.Service,-16} {stage.Consumer,-30} {stage.Messages,8} {stage.SentToConsumedMs,12:0.0} ms {stage.ConsumingMs,7:0.0} ms");
         }
         if (CpuMillisecondsPerScan.Count == 0) return;
         output.WriteLine($"CPU ms per resolved scan: {CpuMillisecondsPerScan.Values.Sum():0.0} in all");
@@ -64,7 +66,8 @@ public sealed record Latency(double P50, double P95, double P99, double Max)
     public static Latency Of(List<double> milliseconds)
     {
         milliseconds.Sort();
-        return new(BoundedScanLoad.Percentile(milliseconds, 0.50), BoundedScanLoad.Percentile(milliseconds, 0.95), BoundedScanLoad.Percentile(milliseconds, 0.99),
+        return new(BoundedScanLoad.Percentile(milliseconds, 0.50), BoundedScanLoad.Percentile(milliseconds, 0.95), BoundedScanLoad.Percentile(milliseconds,
+            0.99),
             milliseconds.Count == 0 ? double.NaN : milliseconds[^1]);
     }
 }

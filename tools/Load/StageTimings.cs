@@ -15,7 +15,8 @@ public static class StageTimings
     private const string Delivery = "messaging_masstransit_delivery_duration_milliseconds";
     private const string Consume = "messaging_masstransit_consume_duration_milliseconds";
     // The scan's events, in the order a scan meets them.
-    private static readonly string[] Flow = ["ScanSubmitted", "ScanRecognized", "ScanUnrecognized", "RewardRequested", "RewardIssued", "RewardDenied", "ScanResolved"];
+    private static readonly string[] Flow = ["ScanSubmitted", "ScanRecognized", "ScanUnrecognized", "RewardRequested", "RewardIssued", "RewardDenied",
+        "ScanResolved"];
 
     /// <summary>The services of an endpoints.json (./arfleet up's), recognition's extra workers included.</summary>
     public static Dictionary<string, Uri> Services(string endpointsFile)
@@ -58,7 +59,8 @@ public static class StageTimings
     }
 
     private static (string Consumer, string Message) Key(PrometheusSample sample) =>
-        (sample.Labels.GetValueOrDefault("messaging_masstransit_consumer_type", "?"), sample.Labels.GetValueOrDefault("messaging_masstransit_message_type", "?"));
+        (sample.Labels.GetValueOrDefault("messaging_masstransit_consumer_type", "?"), sample.Labels.GetValueOrDefault("messaging_masstransit_message_type",
+            "?"));
 
     private static double Sum(IEnumerable<PrometheusSample> samples, string series, string consumer, string message) =>
         samples.Where(s => s.Name == series && Key(s) == (consumer, message)).Sum(s => s.Value);

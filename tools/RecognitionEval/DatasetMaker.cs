@@ -46,7 +46,8 @@ public static partial class DatasetMaker
         {
             if (targets.Count == logoCount + fuCount) break;
             var fu = RenderFu(font, colour);
-            if (rendered.Add(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(fu.ImEncode(".png"))))) targets.Add(Save(output, $"fu-{Slug(font)}-{colour.Name}", fu));
+            if (rendered.Add(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(fu.ImEncode(".png")))))
+                targets.Add(Save(output, $"fu-{Slug(font)}-{colour.Name}", fu));
             else fu.Dispose();
         }
         fuCount = targets.Count - logoCount;
@@ -77,7 +78,8 @@ public static partial class DatasetMaker
         for (var i = distractorLogos.Count; i < distractorCount; i++)
             Save(output, $"distractor-poster-{i:D6}", Poster(random, 480, 360), jpeg: true);
 
-        Console.WriteLine($"{targets.Count} targets ({logoCount} logos, {fuCount} 福, {posterCount} posters), {distractorCount} distractors, {queryCount} queries in {output}");
+        Console.WriteLine($"{targets.Count} targets ({logoCount} logos, {fuCount} 福, {posterCount} posters), {distractorCount} distractors, " +
+            $"{queryCount} queries in {output}");
         return 0;
     }
 
@@ -105,13 +107,16 @@ public static partial class DatasetMaker
         var dark = random.Next(2) == 0;
         var fill = Hsv(hue, 0.8, dark ? 0.95 : 0.55);
         var plate = dark ? Hsv((hue + 180) % 360, 0.3, 0.15) : Hsv((hue + 180) % 360, 0.1, 0.97);
-        var document = $"""<svg xmlns="http://www.w3.org/2000/svg" width="480" height="480" viewBox="-4 -4 32 32"><rect x="-4" y="-4" width="32" height="32" fill="{plate}"/><g fill="{fill}">{paths}</g></svg>""";
+        var document = """<svg xmlns="http://www.w3.org/2000/svg" width="480" height="480" viewBox="-4 -4 32 32">""" +
+            $"""<rect x="-4" y="-4" width="32" height="32" fill="{plate}"/><g fill="{fill}">{paths}</g></svg>""";
         return Rasterise(document);
     }
 
     internal static Mat RenderFu(string font, (string Name, string Fill, string Plate) colour)
     {
-        var document = $"""<svg xmlns="http://www.w3.org/2000/svg" width="480" height="480"><rect width="480" height="480" fill="{colour.Plate}"/><rect x="40" y="40" width="400" height="400" fill="none" stroke="{colour.Fill}" stroke-width="6"/><text x="240" y="360" font-family="{font}" font-size="320" text-anchor="middle" fill="{colour.Fill}">福</text></svg>""";
+        var document = $"""<svg xmlns="http://www.w3.org/2000/svg" width="480" height="480"><rect width="480" height="480" fill="{colour.Plate}"/>""" +
+            $"""<rect x="40" y="40" width="400" height="400" fill="none" stroke="{colour.Fill}" stroke-width="6"/>""" +
+            $"""<text x="240" y="360" font-family="{font}" font-size="320" text-anchor="middle" fill="{colour.Fill}">福</text></svg>""";
         return Rasterise(document);
     }
 

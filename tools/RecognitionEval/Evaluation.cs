@@ -19,7 +19,8 @@ public static class Evaluation
     {
         if (args.Flag("recaptures")) return RecaptureEvaluation.Run(args);
         var dataset = args.Required("dataset");
-        if (!Directory.Exists(Path.Combine(dataset, "targets")) || !Directory.Exists(Path.Combine(dataset, "queries")) || !File.Exists(Path.Combine(dataset, "truth.csv")))
+        if (!Directory.Exists(Path.Combine(dataset, "targets")) || !Directory.Exists(Path.Combine(dataset, "queries"))
+            || !File.Exists(Path.Combine(dataset, "truth.csv")))
             throw new ArgumentException($"{dataset} needs targets/, queries/ and truth.csv (make one with ./arfleet make-dataset)");
         var options = new RecognitionOptions();
         // --Recognition:Name value overrides an option, as the service's configuration would.
@@ -51,7 +52,8 @@ public static class Evaluation
         GradedTarget Ungraded(byte[] image)
         {
             var (colour, shapes) = extractor.TargetAppearance(image);
-            return new GradedTarget(extractor.ExtractTarget(image), new TargetGrader.Grade(RecognitionThresholds.Grading.MinAcceptedGrade, null, 0, [], []), colour, shapes);
+            return new GradedTarget(extractor.ExtractTarget(image), new TargetGrader.Grade(RecognitionThresholds.Grading.MinAcceptedGrade, null, 0, [], []),
+                colour, shapes);
         }
         var accepted = graded.Where(g => g.Target is not null).OrderBy(g => g.Name, StringComparer.Ordinal).Select(g => g.Target!).ToList();
         var extractSeconds = registerClock.Elapsed.TotalSeconds;
@@ -91,7 +93,8 @@ public static class Evaluation
                     && FeatureVerification.Verify(features, truthTarget, options.MinInliers) is not null) shortlistMisses++;
                 if (calibration is not null)
                 {
-                    if (truthTarget is not null) calibration.Add(FeatureVerification.Verify(features, truthTarget, Calibration.SampleMinInliers), correct: true);
+                    if (truthTarget is not null)
+                        calibration.Add(FeatureVerification.Verify(features, truthTarget, Calibration.SampleMinInliers), correct: true);
                     calibration.Add(index.Match(features, exclude: truthTarget?.TargetId, minInliers: Calibration.SampleMinInliers), correct: false);
                 }
             }
@@ -144,7 +147,8 @@ public static class Evaluation
         var logos = graded.Where(g => g.Name.StartsWith("logo-")).ToList();
         report["acceptedLogoShare"] = logos.Count == 0 ? null : Math.Round(logos.Count(g => g.Target is not null) / (double)logos.Count, 4);
         // make-dataset names targets by kind (logo-, fu-, poster-): accuracy and acceptance per kind.
-        report["byKind"] = graded.Where(g => !g.Name.StartsWith("distractor-")).GroupBy(g => g.Name.Split('-')[0]).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => new
+        report["byKind"] = graded.Where(g => !g.Name.StartsWith("distractor-")).GroupBy(g => g.Name.Split('-')[0]).OrderBy(g => g.Key)
+            .ToDictionary(g => g.Key, g => new
         {
             targets = g.Count(),
             accepted = g.Count(t => t.Target is not null),
@@ -154,7 +158,8 @@ public static class Evaluation
         report["rejectionReasons"] = graded.Where(g => g.Reason is not null).GroupBy(g => g.Reason!.Split(':')[0]).ToDictionary(g => g.Key, g => g.Count());
         report["shortlistMisses"] = shortlistMisses;
         // Answers by what recognised them (features, outline, shape) and how many of them named the query's target.
-        report["matchesByKind"] = byMatchKind.OrderBy(k => k.Key).ToDictionary(k => k.Key.ToString().ToLowerInvariant(), k => new { answers = k.Value.Answers, right = k.Value.Right });
+        report["matchesByKind"] = byMatchKind.OrderBy(k => k.Key).ToDictionary(k => k.Key.ToString().ToLowerInvariant(), k =>
+            new { answers = k.Value.Answers, right = k.Value.Right });
         if (calibration is not null)
             report["calibration"] = new
             {

@@ -20,7 +20,8 @@ public static class RecaptureEvaluation
 {
     private const double MaxBpcer = 0.01;
 
-    private sealed record Sample(string Query, string Class, bool Train, string Setting, bool Recognised, double[]? Cues, string? CannotTell, double Ms, double MsWithCues)
+    private sealed record Sample(string Query, string Class, bool Train, string Setting, bool Recognised, double[]? Cues, string? CannotTell, double Ms,
+        double MsWithCues)
     {
         public bool Attack => Class != "genuine";
     }
@@ -63,7 +64,8 @@ public static class RecaptureEvaluation
             {
                 // What the service's recapture stage does (RecaptureDetector.Assess): decode in colour, measure, score.
                 using var colour = Cv2.ImDecode(bytes, ImreadModes.Color);
-                (cues, cannotTell) = RecaptureCues.Measure(colour, match.Corners.Select(c => new Point2f((float)c[0], (float)c[1])).ToArray(), index.ColourOf(match.TargetId));
+                (cues, cannotTell) = RecaptureCues.Measure(colour, match.Corners.Select(c => new Point2f((float)c[0], (float)c[1])).ToArray(),
+                    index.ColourOf(match.TargetId));
                 if (cues is not null) RecaptureModel.Committed.Score(cues);
             }
             var withCues = clock.Elapsed.TotalMilliseconds;
@@ -81,10 +83,13 @@ public static class RecaptureEvaluation
         {
             ["queries"] = samples.Count,
             ["targetsAccepted"] = names.Count,
-            ["recognisedByClass"] = samples.GroupBy(s => s.Class).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => $"{g.Count(s => s.Recognised)} of {g.Count()}"),
+            ["recognisedByClass"] = samples.GroupBy(s => s.Class).OrderBy(g => g.Key)
+                .ToDictionary(g => g.Key, g => $"{g.Count(s => s.Recognised)} of {g.Count()}"),
             ["cannotTell"] = samples.Where(s => s.CannotTell is not null).GroupBy(s => s.CannotTell!).ToDictionary(g => g.Key, g => g.Count()),
-            ["trainSamples"] = new { genuine = train.Count(s => !s.Attack), screen = train.Count(s => s.Class == "screen"), print = train.Count(s => s.Class == "print") },
-            ["testQueries"] = new { genuine = test.Count(s => !s.Attack), screen = test.Count(s => s.Class == "screen"), print = test.Count(s => s.Class == "print") },
+            ["trainSamples"] = new { genuine = train.Count(s => !s.Attack), screen = train.Count(s => s.Class == "screen"),
+                print = train.Count(s => s.Class == "print") },
+            ["testQueries"] = new { genuine = test.Count(s => !s.Attack), screen = test.Count(s => s.Class == "screen"),
+                print = test.Count(s => s.Class == "print") },
             ["fitted"] = AtBpcer(test, s => model.Score(s)),
             ["baselineSpectralPeak"] = AtBpcer(test, s => s[0]),
             ["fittedAtTrainingThreshold"] = AtThreshold(test, s => model.Score(s), model.Threshold),
@@ -110,7 +115,8 @@ public static class RecaptureEvaluation
     private static RecaptureModel Fit(List<Sample> train)
     {
         var n = RecaptureCues.Names.Length;
-        if (train.Count(s => s.Attack) == 0 || train.Count(s => !s.Attack) == 0) throw new ArgumentException("the training settings need genuine and recaptured scans that were recognised");
+        if (train.Count(s => s.Attack) == 0 || train.Count(s => !s.Attack) == 0)
+            throw new ArgumentException("the training settings need genuine and recaptured scans that were recognised");
         var mean = Enumerable.Range(0, n).Select(i => train.Average(s => s.Cues![i])).ToArray();
         var scale = Enumerable.Range(0, n).Select(i => Math.Max(1e-6, Math.Sqrt(train.Average(s => Math.Pow(s.Cues![i] - mean[i], 2))))).ToArray();
         var x = train.Select(s => s.Cues!.Select((c, i) => (c - mean[i]) / scale[i]).Prepend(1.0).ToArray()).ToList();
@@ -162,7 +168,8 @@ public static class RecaptureEvaluation
         object Apcer(IEnumerable<Sample> attacks)
         {
             var recognised = attacks.Where(s => s.Recognised).ToList();
-            return new { recognised = recognised.Count, rewarded = recognised.Count(s => !Refused(s)), apcer = recognised.Count == 0 ? (double?)null : Math.Round(recognised.Count(s => !Refused(s)) / (double)recognised.Count, 4) };
+            return new { recognised = recognised.Count, rewarded = recognised.Count(s => !Refused(s)),
+                apcer = recognised.Count == 0 ? (double?)null : Math.Round(recognised.Count(s => !Refused(s)) / (double)recognised.Count, 4) };
         }
         return new
         {

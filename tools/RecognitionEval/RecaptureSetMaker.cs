@@ -42,9 +42,11 @@ public static class RecaptureSetMaker
         var targets = new List<string>();
         var icons = args.Text("icons") is { } folder && Directory.Exists(folder)
             ? Directory.GetFiles(folder, "*.svg").Order(StringComparer.Ordinal).OrderBy(_ => random.Next()).Take(targetCount / 3).ToList() : [];
-        foreach (var icon in icons) targets.Add(DatasetMaker.Save(output, $"logo-{Path.GetFileNameWithoutExtension(icon)}", DatasetMaker.RenderLogo(icon, random)));
+        foreach (var icon in icons)
+            targets.Add(DatasetMaker.Save(output, $"logo-{Path.GetFileNameWithoutExtension(icon)}", DatasetMaker.RenderLogo(icon, random)));
         var fonts = DatasetMaker.CjkFonts();
-        if (fonts.Count > 0 && targets.Count < targetCount) targets.Add(DatasetMaker.Save(output, "fu-red", DatasetMaker.RenderFu(fonts[0], DatasetMaker.FuColours[0])));
+        if (fonts.Count > 0 && targets.Count < targetCount)
+            targets.Add(DatasetMaker.Save(output, "fu-red", DatasetMaker.RenderFu(fonts[0], DatasetMaker.FuColours[0])));
         for (var i = 0; targets.Count < targetCount; i++) targets.Add(DatasetMaker.Save(output, $"poster-{i:D5}", DatasetMaker.Poster(random, 480, 360)));
 
         using var truth = new StreamWriter(Path.Combine(output, "truth.csv"));
@@ -102,7 +104,8 @@ public static class RecaptureSetMaker
 
         public string Describe() => Capture switch
         {
-            Capture.Screen => Invariant($"pixels={ScreenPixels} gamma={Gamma:F2} saturation={Saturation:F2} emission={Emission:F2} bezel={Bezel:F2} margin={Margin:F2} glare={Glare:F2}"),
+            Capture.Screen => Invariant($"pixels={ScreenPixels} gamma={Gamma:F2} saturation={Saturation:F2} emission={Emission:F2} ") +
+                Invariant($"bezel={Bezel:F2} margin={Margin:F2} glare={Glare:F2}"),
             Capture.Print => Invariant($"lpi={Ruling} inches={Inches:F1} angles={Angles![0]} dotGain={DotGain:F2} margin={Margin:F2} glare={Glare:F2}"),
             _ => Invariant($"margin={Margin:F2} glare={Glare:F2}"),
         };
@@ -112,7 +115,8 @@ public static class RecaptureSetMaker
     public sealed record Camera(double Oversampling, double Defocus, double Exposure, double ShotNoise, double ReadNoise, double Sharpening,
         int JpegQuality, double Size, double Angle)
     {
-        public override string ToString() => Invariant($"size={Size:F2} angle={Angle:F0} oversampling={Oversampling:F2} defocus={Defocus:F2} exposure={Exposure:F2} jpeg={JpegQuality}");
+        public override string ToString() =>
+            Invariant($"size={Size:F2} angle={Angle:F0} oversampling={Oversampling:F2} defocus={Defocus:F2} exposure={Exposure:F2} jpeg={JpegQuality}");
     }
 
     /// <summary>The frame a camera takes of the scene in front of a crop of the photo: see the class summary. The same
@@ -234,7 +238,8 @@ public static class RecaptureSetMaker
         // Paper and material texture: a fixed random field, read with wrap-around.
         private readonly float[] texture = Enumerable.Range(0, 64 * 64).Select(_ => (float)Gaussian(random)).ToArray();
 
-        private readonly (double Cos, double Sin)[] turns = (scene.Angles ?? [0, 0, 0, 0]).Select(a => (Math.Cos(a * Math.PI / 180), Math.Sin(a * Math.PI / 180))).ToArray();
+        private readonly (double Cos, double Sin)[] turns = (scene.Angles ?? [0, 0, 0, 0])
+            .Select(a => (Math.Cos(a * Math.PI / 180), Math.Sin(a * Math.PI / 180))).ToArray();
 
         private double Outer => scene.Margin + scene.Bezel;
 
@@ -382,7 +387,8 @@ public static class RecaptureSetMaker
         private static double[,] Invert(double[,] m)
         {
             var a = m;
-            var det = a[0, 0] * (a[1, 1] * a[2, 2] - a[1, 2] * a[2, 1]) - a[0, 1] * (a[1, 0] * a[2, 2] - a[1, 2] * a[2, 0]) + a[0, 2] * (a[1, 0] * a[2, 1] - a[1, 1] * a[2, 0]);
+            var det = a[0, 0] * (a[1, 1] * a[2, 2] - a[1, 2] * a[2, 1]) - a[0, 1] * (a[1, 0] * a[2, 2] - a[1, 2] * a[2, 0]) +
+                a[0, 2] * (a[1, 0] * a[2, 1] - a[1, 1] * a[2, 0]);
             return new[,]
             {
                 { (a[1, 1] * a[2, 2] - a[1, 2] * a[2, 1]) / det, (a[0, 2] * a[2, 1] - a[0, 1] * a[2, 2]) / det, (a[0, 1] * a[1, 2] - a[0, 2] * a[1, 1]) / det },

@@ -42,7 +42,8 @@ try
     await using (var transaction = await seed.BeginTransactionAsync())
     {
         for (var i = 0; i < campaignCount; i++)
-            await store.CreateAsync(transaction, new Campaign(Guid.CreateVersion7(), brand, $"c{i}", CampaignStatus.Active, [targetIds[random.Next(targetIds.Length)]],
+            await store.CreateAsync(transaction, new Campaign(Guid.CreateVersion7(), brand, $"c{i}", CampaignStatus.Active,
+                [targetIds[random.Next(targetIds.Length)]],
                 now.AddHours(-1), now.AddDays(1), random.Next(3), new RewardSpec(RewardTypes.Voucher, 1000, 500, "CNY", 30, null, null),
                 new LimitsSpec(1, 0, 1), i % 2 == 0 ? new GeoFence(31.23, 121.47, 5000) : null, new ActionSpec("h5", "https://x.example", null, null),
                 now, 0.5), default);

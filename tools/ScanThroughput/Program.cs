@@ -75,13 +75,15 @@ async Task<Run> MeasureAsync(string name, int round, string? servicesRoot)
     await Task.Delay(TimeSpan.FromSeconds(2));
     var resolved = latencies.Where(l => l is not null).Select(l => l!.Value).Order().ToList();
     // A 500 is a bug: show what the services logged about it.
-    if (refusals.Keys.Any(k => k.StartsWith($"{name}-{round}: 5", StringComparison.Ordinal) || k.StartsWith($"warmup-{name}-{round}: 5", StringComparison.Ordinal)))
+    if (refusals.Keys.Any(k => k.StartsWith($"{name}-{round}: 5", StringComparison.Ordinal)
+        || k.StartsWith($"warmup-{name}-{round}: 5", StringComparison.Ordinal)))
         foreach (var service in fleet.Services.Values)
             foreach (var line in service.Output.Split('\n').Where(l => l.Contains("fail:") || l.Contains("Exception")).Take(20))
                 Console.Error.WriteLine($"{name} {service.Name}: {line}");
     var cpuPerScan = processes.ToDictionary(p => p.Key,
         p => p.Value is { } pid ? (ProcessCpu.TreeMilliseconds(pid) - cpuBefore[p.Key]) / Math.Max(1, resolved.Count) : double.NaN);
-    return new Run(name, round, resolved.Count / seconds, BoundedScanLoad.Percentile(resolved, 0.5), BoundedScanLoad.Percentile(resolved, 0.99), resolved.Count, cpuPerScan);
+    return new Run(name, round, resolved.Count / seconds, BoundedScanLoad.Percentile(resolved, 0.5), BoundedScanLoad.Percentile(resolved, 0.99),
+        resolved.Count, cpuPerScan);
 }
 
 async Task<List<double?>> RunAsync(HttpClient http, Uri ingest, string key, List<byte[]> images, int count, int concurrency, string run)

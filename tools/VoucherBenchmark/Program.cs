@@ -11,13 +11,13 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using StackExchange.Redis;
 
-const int RedisDatabase = 12; // the tests use 1 and 11
+const int redisDatabase = 12; // the tests use 1 and 11
 var requests = args.Length == 2 && args[0] == "--requests" ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200_000;
 var redisAddress = Environment.GetEnvironmentVariable("ARFLEET_REDIS") ?? "127.0.0.1:16379";
 var postgresAddress = Environment.GetEnvironmentVariable("ARFLEET_POSTGRES") ?? "Host=127.0.0.1;Port=16432;Username=postgres";
 
 var redisOptions = ConfigurationOptions.Parse(redisAddress);
-redisOptions.DefaultDatabase = RedisDatabase;
+redisOptions.DefaultDatabase = redisDatabase;
 redisOptions.AllowAdmin = true;
 await using var redis = await ConnectionMultiplexer.ConnectAsync(redisOptions);
 var server = redis.GetServers()[0];
@@ -28,7 +28,7 @@ await using var dataSource = NpgsqlDataSource.Create(postgres);
 var gate = new RedisBudgetGate(redis);
 var ledger = new VoucherLedger(dataSource);
 
-Console.WriteLine($"Redis {redisAddress} (database {RedisDatabase}), {Environment.ProcessorCount} cores, {requests:N0} requests per Redis measurement");
+Console.WriteLine($"Redis {redisAddress} (database {redisDatabase}), {Environment.ProcessorCount} cores, {requests:N0} requests per Redis measurement");
 Console.WriteLine($"{"what",-58} {"per second",12} {"ratio",8}");
 try
 {
@@ -39,15 +39,16 @@ try
         Print($"gate: Redis issue script via RedisBudgetGate, {buckets} bucket(s)", await GateRateAsync(buckets, requests), baseline);
         Print($"issuer: exhausted flood answered in Redis, {buckets} bucket(s)", await ExhaustedFloodRateAsync(buckets, requests), baseline);
         Print($"issuer: vouchers issued (Redis + ledger), {buckets} bucket(s)", await IssueRateAsync(buckets, requests / 20), baseline);
-        await server.FlushDatabaseAsync(RedisDatabase);
+        await server.FlushDatabaseAsync(redisDatabase);
     }
 }
 finally
 {
-    await server.FlushDatabaseAsync(RedisDatabase);
+    await server.FlushDatabaseAsync(redisDatabase);
     await dataSource.DisposeAsync();
     NpgsqlConnection.ClearAllPools();
-    await using var maintenance = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(postgresAddress) { Database = "postgres", Pooling = false }.ConnectionString);
+    await using var maintenance = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(postgresAddress) { Database = "postgres",
+        Pooling = false }.ConnectionString);
     await maintenance.OpenAsync();
     await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", maintenance);
     await drop.ExecuteNonQueryAsync();
@@ -71,7 +72,7 @@ double RedisBenchmark(int count)
     db.StringSet($"{bucket}:seeded", "new");
     db.StringSet($"{bucket}:stock", long.MaxValue / 2);
     var start = new ProcessStartInfo("redis-benchmark") { RedirectStandardOutput = true, RedirectStandardError = true };
-    foreach (var arg in new[] { "-h", host, "-p", port.ToString(CultureInfo.InvariantCulture), "--dbnum", RedisDatabase.ToString(CultureInfo.InvariantCulture),
+    foreach (var arg in new[] { "-h", host, "-p", port.ToString(CultureInfo.InvariantCulture), "--dbnum", redisDatabase.ToString(CultureInfo.InvariantCulture),
                  "-n", count.ToString(CultureInfo.InvariantCulture), "-c", "50", "-r", "1000000000", "--csv", "EVAL", RedisBudgetGate.IssueScript, "7",
                  $"{bucket}:scan:__rand_int__", $"{bucket}:stock", $"{bucket}:user:__rand_int__", $"{bucket}:device:__rand_int__",
                  $"{bucket}:user-day:__rand_int__", $"{bucket}:seeded", $"{bucket}:exhausted", "0", "0", "0", "BENCHMARKCODE", "3600", "3600" })

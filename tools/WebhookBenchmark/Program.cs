@@ -34,7 +34,8 @@ async Task<double> PlainLoopAsync(int count)
     var stopwatch = Stopwatch.StartNew();
     await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (i, ct) =>
     {
-        using var response = await http.PostAsync($"{receiverUrl}/hooks/{i % endpointCount}", new StringContent(body, System.Text.Encoding.UTF8, "application/json"), ct);
+        using var response = await http.PostAsync($"{receiverUrl}/hooks/{i % endpointCount}",
+            new StringContent(body, System.Text.Encoding.UTF8, "application/json"), ct);
         response.EnsureSuccessStatusCode();
     });
     return count / stopwatch.Elapsed.TotalSeconds;
@@ -79,15 +80,18 @@ try
     await dispatcher.StartAsync(CancellationToken.None);
     while (Volatile.Read(ref received) < total && stopwatch.Elapsed < TimeSpan.FromMinutes(5)) await Task.Delay(5);
     // Done means recorded, not only received: wait for the attempt log too.
-    await using (var pending = host.Services.GetRequiredService<NpgsqlDataSource>().CreateCommand("SELECT count(*) FROM deliveries WHERE status <> 'succeeded'"))
+    await using (var pending = host.Services.GetRequiredService<NpgsqlDataSource>()
+        .CreateCommand("SELECT count(*) FROM deliveries WHERE status <> 'succeeded'"))
         while ((long)(await pending.ExecuteScalarAsync())! > 0 && stopwatch.Elapsed < TimeSpan.FromMinutes(5)) await Task.Delay(5);
     var elapsed = stopwatch.Elapsed;
     await dispatcher.StopAsync(CancellationToken.None);
     var dispatched = total / elapsed.TotalSeconds;
 
-    Console.WriteLine($"{total} deliveries to {endpointCount} endpoints on a local receiver, {concurrency} in flight at most, {Environment.ProcessorCount} cores");
+    Console.WriteLine(
+        $"{total} deliveries to {endpointCount} endpoints on a local receiver, {concurrency} in flight at most, {Environment.ProcessorCount} cores");
     Console.WriteLine($"plain HttpClient loop:  {baseline,8:0} requests/s");
-    Console.WriteLine($"isv-webhook dispatcher: {dispatched,8:0} deliveries/s (claimed from PostgreSQL, signed, sent through the per-endpoint pipeline, attempt recorded)");
+    Console.WriteLine($"isv-webhook dispatcher: {dispatched,8:0} deliveries/s " +
+        "(claimed from PostgreSQL, signed, sent through the per-endpoint pipeline, attempt recorded)");
     Console.WriteLine($"ratio dispatcher / plain loop: {dispatched / baseline:0.00}");
 }
 finally

@@ -53,6 +53,10 @@ public sealed class FeatureExtractor(IOptions<RecognitionOptions> options)
 
     public static (byte[] Colour, Shape[] Shapes) TargetAppearance(Mat colour) => (ColourSignature.Of(colour), Shapes.OfTarget(colour));
 
+    /// <summary>Features of a query already in grey.</summary>
+    /// <param name="gray">The query in grey, reduced to at most QueryMaxSide.</param>
+    /// <param name="scale">Reduced size over original size.</param>
+    /// <param name="decodeColour">Makes the query's colours at the reduced size, when a match asks for them.</param>
     /// <param name="frame">The decoded image in colour at its original size, which the features then own.</param>
     public ImageFeatures ExtractQuery(Mat gray, double scale = 1.0, Func<Mat>? decodeColour = null, Mat? frame = null) =>
         Extract(gray, scale, options.QueryFeatures, options.QueryPyramidLevels, options.QueryFirstLevel, QueryFastThreshold(gray), decodeColour, frame);

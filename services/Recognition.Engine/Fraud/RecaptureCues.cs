@@ -158,7 +158,8 @@ public static class RecaptureCues
     private static Mat Band(int side, double from, double to, Mat inFrame)
     {
         var band = new Mat(side, side, MatType.CV_8UC1, Scalar.All(0));
-        Point At(double u) => new((int)Math.Round((u + Surround.Outer) / (1 + 2 * Surround.Outer) * side), (int)Math.Round((u + Surround.Outer) / (1 + 2 * Surround.Outer) * side));
+        Point At(double u) => new((int)Math.Round((u + Surround.Outer) / (1 + 2 * Surround.Outer) * side),
+            (int)Math.Round((u + Surround.Outer) / (1 + 2 * Surround.Outer) * side));
         var outerFrom = At(-to); var outerTo = At(1 + to);
         var innerFrom = At(-from); var innerTo = At(1 + from);
         Cv2.Rectangle(band, new Rect(outerFrom.X, outerFrom.Y, outerTo.X - outerFrom.X, outerTo.Y - outerFrom.Y), Scalar.All(255), -1);

@@ -55,14 +55,19 @@ public sealed class TargetGrader(FeatureExtractor extractor, IOptions<Recognitio
         }
         var rejected = Math.Min(Grading.MinAcceptedGrade - 1, recognised / 2);
         if (features.Count >= 150 && distinctiveCount < features.Count / 3 && recognised < viewInliers.Length / 2)
-            return new Grade(rejected, "Repetitive pattern: the same details repeat across the image, so one part cannot be told from another.", distinctiveCount, viewInliers, viewAppearance);
+            return new Grade(rejected, "Repetitive pattern: the same details repeat across the image, so one part cannot be told from another.",
+                distinctiveCount, viewInliers, viewAppearance);
         if (withMargin == viewInliers.Length)
-            return new Grade(Grading.MinAcceptedGrade - 1, "Too little detail: the target is recognised only by its outline and colours, which clutter around a real scan " +
-                "easily hides. Printed detail with corners (text, a pattern, a border) gives it features that verify.", distinctiveCount, viewInliers, viewAppearance);
+            return new Grade(Grading.MinAcceptedGrade - 1,
+                "Too little detail: the target is recognised only by its outline and colours, which clutter around a real scan " +
+                "easily hides. Printed detail with corners (text, a pattern, a border) gives it features that verify.",
+                distinctiveCount, viewInliers, viewAppearance);
         if (recognised == 0 || distinctiveCount < 50)
-            return new Grade(rejected, "Too little texture: the image has too few distinctive details (corners, edges, print) to be recognised reliably.", distinctiveCount, viewInliers, viewAppearance);
+            return new Grade(rejected, "Too little texture: the image has too few distinctive details (corners, edges, print) to be recognised reliably.",
+                distinctiveCount, viewInliers, viewAppearance);
         return new Grade(rejected,
-            $"Too few details survive when the target is seen small or at an angle: it was recognised with a margin in {withMargin} of {viewInliers.Length} simulated scans. " +
+            "Too few details survive when the target is seen small or at an angle: " +
+            $"it was recognised with a margin in {withMargin} of {viewInliers.Length} simulated scans. " +
             "Bolder shapes, more contrast or more printed detail help.", distinctiveCount, viewInliers, viewAppearance);
     }
 

@@ -66,7 +66,8 @@ public sealed partial class TargetIndex
     {
         var placements = outlined.Select(slot => (Slot: slot, Placement: Placed(slots[slot]!, colour, quick, views, [])))
             .Where(p => p.Placement is not null).OrderByDescending(p => p.Placement!.Correlation)
-            .Select((p, rank) => (p.Slot, Placement: rank < OutlineMatching.Refined ? RefinedOutline(slots[p.Slot]!, colour, quick, p.Placement!) : p.Placement));
+            .Select((p, rank) => (p.Slot, Placement: rank < OutlineMatching.Refined
+                ? RefinedOutline(slots[p.Slot]!, colour, quick, p.Placement!) : p.Placement));
         return Answer(query, Decided(query, placements));
     }
 
@@ -80,8 +81,10 @@ public sealed partial class TargetIndex
     {
         var pairs = outlined.ToDictionary(slot => slot, _ => new List<(Shape Region, Shape Shape)>());
         foreach (var region in regions)
-            foreach (var (slot, shape) in shapes.Ranked(Shapes.Descriptor(region.Polar), ShapeMatching.Ranked, e => shapeEntries[e] is { } held && eligible(held.Slot))
-                         .Where(r => r.Score >= ShapeMatching.MinLikeness && region.ChromaDistance(shapeEntries[r.Id]!.Value.Shape) <= ShapeMatching.MaxChromaDistance)
+            foreach (var (slot, shape) in shapes
+                         .Ranked(Shapes.Descriptor(region.Polar), ShapeMatching.Ranked, e => shapeEntries[e] is { } held && eligible(held.Slot))
+                         .Where(r => r.Score >= ShapeMatching.MinLikeness
+                             && region.ChromaDistance(shapeEntries[r.Id]!.Value.Shape) <= ShapeMatching.MaxChromaDistance)
                          .OrderByDescending(r => Shapes.Likeness(r.Score, region, shapeEntries[r.Id]!.Value.Shape)).Take(ShapeMatching.PerRegion)
                          .Select(r => shapeEntries[r.Id]!.Value))
                 (pairs.TryGetValue(slot, out var paired) ? paired : pairs[slot] = []).Add((region, shape));

@@ -34,7 +34,8 @@ public sealed partial class TargetIndex
         }
         foreach (var (corners, centred) in views) Consider(corners, centred, MatchKind.Outline);
         foreach (var (region, shape) in pairs)
-            foreach (var (turn, _) in Shapes.Turns(region.Polar, shape.Polar, ShapeMatching.TurnsTried).Where(t => t.Correlation >= ShapeMatching.MinGridCorrelation))
+            foreach (var (turn, _) in Shapes.Turns(region.Polar, shape.Polar, ShapeMatching.TurnsTried)
+                .Where(t => t.Correlation >= ShapeMatching.MinGridCorrelation))
             {
                 var corners = Shapes.Project(region, shape, turn, UnitCorners);
                 if (FeatureVerification.IsWellConditioned(corners, colour.Width, colour.Height)) Consider(corners, quick.Centred(corners), MatchKind.Shape);
@@ -83,14 +84,16 @@ public sealed partial class TargetIndex
                         }
                 }
         }
-        return placement with { Correlation = ColourSignature.Correlation(fine, ColourSignature.Centred(ColourSignature.Of(colour, corners))), Corners = corners };
+        return placement with { Correlation = ColourSignature.Correlation(fine, ColourSignature.Centred(ColourSignature.Of(colour, corners))),
+            Corners = corners };
     }
 
     /// <summary>An outline's placement refined (see Refined) where that brings it to ShapeMatching.MinCorrelation, else as found: a
     /// corner the edges round off or a dilated edge puts a few pixels off costs a small plate's colours several hundredths,
     /// but refining lifts a wrong target's correlation too, so a refined outline needs what a shape needs.</summary>
     private static Placement RefinedOutline(IndexedTarget target, Mat colour, QuickSignatures quick, Placement found) =>
-        Refined(target, colour, quick, found) is { Correlation: >= ShapeMatching.MinCorrelation } refined && refined.Correlation > found.Correlation ? refined : found;
+        Refined(target, colour, quick, found) is { Correlation: >= ShapeMatching.MinCorrelation } refined && refined.Correlation > found.Correlation
+            ? refined : found;
 
     /// <summary>How well the scan shows the target alone by its outline or shapes (the grader's check, with no other target
     /// to lead): the best placement's Margin, negative when it would not be accepted.</summary>

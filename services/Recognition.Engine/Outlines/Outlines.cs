@@ -53,7 +53,8 @@ public static class Outlines
             Add(strong, OutlineMatching.NarrowGap);
         }
         var regions = enclosed is null ? []
-            : Shapes.Regions(colour, enclosed.OrderByDescending(e => e.Area).Take(ShapeMatching.MaxPerScan).Select(e => e.Contour), grow: OutlineMatching.NarrowGap / 2 + 1);
+            : Shapes.Regions(colour, enclosed.OrderByDescending(e => e.Area).Take(ShapeMatching.MaxPerScan).Select(e => e.Contour),
+                grow: OutlineMatching.NarrowGap / 2 + 1);
         return (found.OrderByDescending(f => f.Area).Take(OutlineMatching.MaxQuadrilaterals).Select(f => f.Corners).ToList(), regions);
     }
 

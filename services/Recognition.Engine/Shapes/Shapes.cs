@@ -69,7 +69,8 @@ public static class Shapes
         for (var y = 1; y < height - 1; y++) { border.Add(colour.At<Vec3b>(y, 0)); border.Add(colour.At<Vec3b>(y, width - 1)); }
         byte Median(Func<Vec3b, byte> channel) => border.Select(channel).Order().ElementAt(border.Count / 2);
         var plate = new Vec3b(Median(p => p.Item0), Median(p => p.Item1), Median(p => p.Item2));
-        var near = border.Count(p => Math.Max(Math.Abs(p.Item0 - plate.Item0), Math.Max(Math.Abs(p.Item1 - plate.Item1), Math.Abs(p.Item2 - plate.Item2))) <= ShapeMatching.InkContrast);
+        var near = border.Count(p => Math.Max(Math.Abs(p.Item0 - plate.Item0), Math.Max(Math.Abs(p.Item1 - plate.Item1),
+            Math.Abs(p.Item2 - plate.Item2))) <= ShapeMatching.InkContrast);
         return near >= 0.9 * border.Count ? plate : null;
     }
 

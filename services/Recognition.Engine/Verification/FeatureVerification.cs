@@ -34,7 +34,8 @@ public static class FeatureVerification
         // A homography fitted to a few chance inliers in one part of a target throws the rest of it far off the frame (seed
         // 7's one false feature match: 15 inliers put a poster 4.5 times the frame's size on a logo's plate); a real close-up
         // that cuts most of the target off shows its visible part large and sharp, with many inliers.
-        if (inliers < FeatureMatching.CloseUpInliers * minInliers && VisibleShare(corners, query.Width, query.Height) < FeatureMatching.MinVisibleShare) return null;
+        if (inliers < FeatureMatching.CloseUpInliers * minInliers && VisibleShare(corners, query.Width, query.Height) < FeatureMatching.MinVisibleShare)
+            return null;
         return new TargetMatch(target.TargetId, target.TenantId, Confidence(inliers, inlierRatio), inliers, Math.Round(inlierRatio, 3),
             InOriginalPixels(corners, query.Scale));
     }

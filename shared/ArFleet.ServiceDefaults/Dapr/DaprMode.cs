@@ -49,7 +49,8 @@ public static class DaprMode
         client.AddHttpMessageHandler(() => new InvocationHandler { DaprEndpoint = sidecar.ToString() });
     }
 
-    private static async Task<IReadOnlyDictionary<string, string>> ReadSecretAtStartAsync(Uri sidecar, string? token, string store, string name, TimeSpan timeout)
+    private static async Task<IReadOnlyDictionary<string, string>> ReadSecretAtStartAsync(Uri sidecar, string? token, string store, string name,
+        TimeSpan timeout)
     {
         var builder = new DaprClientBuilder().UseHttpEndpoint(sidecar.ToString());
         if (token is not null) builder.UseDaprApiToken(token);

@@ -14,7 +14,8 @@ public sealed class DaprSecrets(HttpClient http)
         using var response = await http.GetAsync(path, cancellationToken);
         if (!response.IsSuccessStatusCode)
             throw new InvalidOperationException(
-                $"The Dapr sidecar answered {(int)response.StatusCode} for secret '{name}' of store '{store}': {await response.Content.ReadAsStringAsync(cancellationToken)}");
+                $"The Dapr sidecar answered {(int)response.StatusCode} for secret '{name}' of store '{store}': " +
+                await response.Content.ReadAsStringAsync(cancellationToken));
         var values = await response.Content.ReadFromJsonAsync<Dictionary<string, JsonElement>>(cancellationToken)
             ?? throw new InvalidOperationException($"The Dapr sidecar answered no secret '{name}' of store '{store}'.");
         return values.ToDictionary(v => v.Key, v => v.Value.ValueKind == JsonValueKind.String ? v.Value.GetString()! : v.Value.GetRawText());

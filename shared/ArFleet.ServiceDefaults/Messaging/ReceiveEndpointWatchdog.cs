@@ -1,4 +1,3 @@
-using MassTransit;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -100,7 +99,8 @@ public sealed class ReceiveEndpointWatchdog(
                 continue;
             }
             watch.StalledSince ??= now;
-            stalled.Add($"{endpoint.Queue} ({(consumers is null ? "queue missing" : consumers == 0 ? "no consumer" : "backlog not taken")}, {messages ?? 0} waiting)");
+            var why = consumers is null ? "queue missing" : consumers == 0 ? "no consumer" : "backlog not taken";
+            stalled.Add($"{endpoint.Queue} ({why}, {messages ?? 0} waiting)");
         }
         Current = new Verdict(true, stalled, null);
 

@@ -12,7 +12,8 @@ public sealed class OutboxBacklogHealthCheck(NpgsqlDataSource db, IOptions<Outbo
     {
         try
         {
-            await using var command = db.CreateCommand("SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at))::float8, 0) FROM outbox_messages");
+            await using var command = db.CreateCommand(
+                "SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at))::float8, 0) FROM outbox_messages");
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             await reader.ReadAsync(cancellationToken);
             var (pending, oldest) = (reader.GetInt64(0), TimeSpan.FromSeconds(reader.GetDouble(1)));
