@@ -22,7 +22,8 @@ public static class StageTimings
     public static Dictionary<string, Uri> Services(string endpointsFile)
     {
         var endpoints = JsonNode.Parse(File.ReadAllText(endpointsFile))!.AsObject();
-        return endpoints.Where(e => e.Key is not ("rabbitmqManagement" or "adminKey" or "console") && e.Value is JsonValue)
+        // Not the console (no consumers), the admin key, or RabbitMQ's own endpoints.
+        return endpoints.Where(e => e.Key is not ("adminKey" or "console") && !e.Key.StartsWith("rabbitmq", StringComparison.Ordinal) && e.Value is JsonValue)
             .ToDictionary(e => e.Key, e => new Uri((string)e.Value!));
     }
 
