@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using ArFleet.Testing;
 
@@ -11,7 +10,6 @@ namespace ArFleet.EndToEndTests;
 public sealed class FraudTests(FleetFixture fixture)
 {
     private ArFleetClient Client => fixture.Client;
-    private Fleet Fleet => fixture.Fleet;
 
     [Fact]
     public async Task One_image_sent_by_eight_users_collects_one_reward_and_eight_different_scans_collect_eight()
@@ -54,13 +52,8 @@ public sealed class FraudTests(FleetFixture fixture)
     {
         using var response = await Client.SubmitScanAsync(key, image, user, device, wait: 10, idempotencyKey: idempotencyKey);
         Assert.Contains(response.StatusCode, new[] { HttpStatusCode.OK, HttpStatusCode.Accepted });
-        var scan = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
         // Eight scans at once queue behind recognition's two workers: wait on for the slow ones.
-        for (var round = 0; round < 6 && (string?)scan["status"] == "processing"; round++)
-        {
-            using var poll = await Client.SendAsync(HttpMethod.Get, Fleet.Ingest, $"/v1/scans/{(string)scan["scanId"]!}?wait=10", key);
-            scan = (await poll.Content.ReadFromJsonAsync<JsonObject>())!;
-        }
+        var scan = await Client.ResolvedScanAsync(key, response, TimeSpan.FromSeconds(60));
         Assert.Equal("resolved", (string?)scan["status"]);
         return scan;
     }
