@@ -38,7 +38,7 @@ public static class CampaignStatus
 }
 
 /// <summary>A campaign as stored, which is what rule evaluation reads. WinProbability below 1 makes it a lottery;
-/// TimeZone (IANA) is where its days begin for the per-day limit.</summary>
+/// TimeZone (IANA) is where its days begin for the per-day limit; Apps, when set, the only app tenants it serves.</summary>
 public record Campaign(
     Guid CampaignId,
     Guid TenantId,
@@ -55,9 +55,21 @@ public record Campaign(
     DateTimeOffset CreatedAt,
     double WinProbability = 1,
     string TimeZone = "UTC",
-    FraudPolicy? Fraud = null)
+    FraudPolicy? Fraud = null,
+    Guid[]? Apps = null)
 {
+    /// <summary>Whether the app may serve this campaign: Apps names the app tenants that may; null means every app.</summary>
+    public bool Serves(Guid appTenantId) => Apps is null || Apps.Contains(appTenantId);
+
     public FraudPolicy FraudPolicy => Fraud?.Effective() ?? FraudPolicy.Default;
+
+    /// <summary>How many rewards it can give in all (vouchers, or envelopes of a pool); null when it gives none.</summary>
+    public int? Budget => Reward.Type switch
+    {
+        RewardTypes.Voucher => Reward.Budget,
+        RewardTypes.RedEnvelope => Reward.Count,
+        _ => null,
+    };
 
     public CampaignAction? ToAction() => Action is null ? null : new CampaignAction(Action.Type!, Action.Url, Action.AppId, Action.Path);
 

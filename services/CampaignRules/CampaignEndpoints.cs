@@ -13,7 +13,7 @@ public static class CampaignEndpoints
     public record CampaignView(
         Guid CampaignId, Guid TenantId, string Name, string Status, Guid[] TargetIds, DateTimeOffset StartsAt, DateTimeOffset EndsAt,
         int Priority, RewardSpec Reward, LimitsSpec Limits, GeoFence? GeoFence, ActionSpec? Action, double WinProbability,
-        string TimeZone, DateTimeOffset CreatedAt, long Issued, long? Remaining, FraudPolicy Fraud);
+        string TimeZone, DateTimeOffset CreatedAt, long Issued, long? Remaining, FraudPolicy Fraud, Guid[]? Apps);
 
     public record CampaignPage(List<CampaignView> Items, Guid? NextAfter);
 
@@ -31,10 +31,10 @@ public static class CampaignEndpoints
     }
 
     private static async Task<Results<Created<CreatedCampaign>, BadRequestProblem>> CreateAsync(CampaignRequest request, HttpContext http,
-        TargetStore targets, CampaignStore store, CampaignCache cache, Outbox outbox, CancellationToken ct)
+        TargetStore targets, TenantStore tenants, CampaignStore store, CampaignCache cache, Outbox outbox, CancellationToken ct)
     {
         var tenantId = http.User.TenantId();
-        if (await ValidateAsync(request, tenantId, targets, ct) is { } problem) return problem;
+        if (await ValidateAsync(request, tenantId, targets, tenants, ct) is { } problem) return problem;
         var campaign = FromRequest(Guid.CreateVersion7(), tenantId, CampaignStatus.Active, request, DateTimeOffset.UtcNow);
         await using (var transaction = await outbox.BeginAsync(ct))
         {
@@ -45,12 +45,13 @@ public static class CampaignEndpoints
     }
 
     private static async Task<Results<Ok<CampaignView>, BadRequestProblem, NotFoundProblem, ConflictProblem>> UpdateAsync(Guid campaignId,
-        CampaignRequest request, HttpContext http, TargetStore targets, CampaignStore store, CampaignCache cache, Outbox outbox, CancellationToken ct)
+        CampaignRequest request, HttpContext http, TargetStore targets, TenantStore tenants, CampaignStore store, CampaignCache cache, Outbox outbox,
+        CancellationToken ct)
     {
         var tenantId = http.User.TenantId();
         var existing = await store.GetVisibleAsync(tenantId, campaignId, ct);
         if (existing is null || existing.TenantId != tenantId) return Problems.NotFound("Campaign");
-        if (await ValidateAsync(request, tenantId, targets, ct) is { } problem) return problem;
+        if (await ValidateAsync(request, tenantId, targets, tenants, ct) is { } problem) return problem;
         await using (var transaction = await outbox.BeginAsync(ct))
         {
             if (!await store.UpdateAsync(transaction.Transaction, FromRequest(campaignId, tenantId, existing.Status, request, existing.CreatedAt), ct))
@@ -114,7 +115,8 @@ public static class CampaignEndpoints
         await cache.ReloadAsync(campaignId, ct);
     }
 
-    private static async Task<BadRequestProblem?> ValidateAsync(CampaignRequest request, Guid tenantId, TargetStore targets, CancellationToken ct)
+    private static async Task<BadRequestProblem?> ValidateAsync(CampaignRequest request, Guid tenantId, TargetStore targets, TenantStore tenants,
+        CancellationToken ct)
     {
         if (CampaignValidator.Validate(request) is { } error) return Problems.Invalid(error.Field, error.Message);
         var targetIds = request.TargetIds!.Distinct().ToArray();
@@ -125,13 +127,20 @@ public static class CampaignEndpoints
                 return Problems.Invalid("targetIds", $"target {targetId} does not exist");
             if (status != TargetStatus.Active) return Problems.Invalid("targetIds", $"target {targetId} is {status}, not active");
         }
+        if (request.Apps is { } apps)
+        {
+            var known = await tenants.AppTenantsAsync(apps, ct);
+            if (apps.Where(app => !known.Contains(app)).Select(app => (Guid?)app).FirstOrDefault() is { } unknown)
+                return Problems.Invalid("apps", $"{unknown} is not an app tenant");
+        }
         return null;
     }
 
     private static Campaign FromRequest(Guid campaignId, Guid tenantId, string status, CampaignRequest r, DateTimeOffset createdAt) =>
         new(campaignId, tenantId, r.Name!.Trim(), status, r.TargetIds!.Distinct().ToArray(),
             r.StartsAt!.Value.ToUniversalTime(), r.EndsAt!.Value.ToUniversalTime(), r.Priority ?? 0,
-            r.Reward!, r.Limits ?? new LimitsSpec(0, 0, 0), r.GeoFence, r.Action, createdAt, r.WinProbability ?? 1, r.TimeZone ?? "UTC", r.Fraud);
+            r.Reward!, r.Limits ?? new LimitsSpec(0, 0, 0), r.GeoFence, r.Action, createdAt, r.WinProbability ?? 1, r.TimeZone ?? "UTC", r.Fraud,
+            r.Apps?.Distinct().ToArray());
 
     private static async Task<CampaignView> ViewAsync(Campaign c, CampaignStore store, CancellationToken ct) =>
         View(c, (await store.IssuedCountsAsync([c.CampaignId], ct)).GetValueOrDefault(c.CampaignId));
@@ -145,6 +154,6 @@ public static class CampaignEndpoints
             _ => null,
         };
         return new CampaignView(c.CampaignId, c.TenantId, c.Name, c.Status, c.TargetIds, c.StartsAt, c.EndsAt, c.Priority,
-            c.Reward, c.Limits, c.GeoFence, c.Action, c.WinProbability, c.TimeZone, c.CreatedAt, issued, remaining, c.FraudPolicy);
+            c.Reward, c.Limits, c.GeoFence, c.Action, c.WinProbability, c.TimeZone, c.CreatedAt, issued, remaining, c.FraudPolicy, c.Apps);
     }
 }

@@ -27,7 +27,12 @@ public static class CampaignRulesRegistration
             e.InstanceId = Guid.NewGuid().ToString("N")[..8];
             e.Temporary = true;
         });
-        // Likewise for a tenant disabled or enabled: its campaigns leave or rejoin every instance's cache.
+        // Likewise for a campaign that spent its budget, and for a tenant disabled or enabled: its campaigns leave or rejoin every instance's cache.
+        x.AddConsumer<RewardDeniedConsumer>().Endpoint(e =>
+        {
+            e.InstanceId = Guid.NewGuid().ToString("N")[..8];
+            e.Temporary = true;
+        });
         x.AddConsumer<TenantStatusChangedConsumer>().Endpoint(e =>
         {
             e.InstanceId = Guid.NewGuid().ToString("N")[..8];

@@ -10,7 +10,7 @@ public sealed class CampaignStore(NpgsqlDataSource db)
     /// <summary>The columns ReadAllAsync reads, from campaigns aliased c.</summary>
     public const string Columns =
         "c.id, c.tenant_id, c.name, c.status, c.starts_at, c.ends_at, c.priority, c.reward, c.limits, c.geo_fence, c.action, c.created_at, " +
-        "ARRAY(SELECT target_id FROM campaign_targets t WHERE t.campaign_id = c.id), c.win_probability, c.time_zone, c.fraud";
+        "ARRAY(SELECT target_id FROM campaign_targets t WHERE t.campaign_id = c.id), c.win_probability, c.time_zone, c.fraud, c.apps";
 
     /// <summary>Who may read a tenant's campaigns: the brand itself, or an ISV it granted access.</summary>
     private const string Visible =
@@ -21,8 +21,8 @@ public sealed class CampaignStore(NpgsqlDataSource db)
         await using var batch = new NpgsqlBatch(transaction.Connection, transaction);
         batch.BatchCommands.Add(new NpgsqlBatchCommand(
             "INSERT INTO campaigns (id, tenant_id, name, status, starts_at, ends_at, priority, reward, limits, geo_fence, action, created_at, " +
-            "win_probability, time_zone, fraud) " +
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)")
+            "win_probability, time_zone, fraud, apps) " +
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)")
         {
             Parameters =
             {
@@ -30,7 +30,7 @@ public sealed class CampaignStore(NpgsqlDataSource db)
                 new() { Value = campaign.Status }, new() { Value = campaign.StartsAt }, new() { Value = campaign.EndsAt },
                 new() { Value = campaign.Priority }, Json(campaign.Reward), Json(campaign.Limits), Json(campaign.GeoFence),
                 Json(campaign.Action), new() { Value = campaign.CreatedAt }, new() { Value = campaign.WinProbability },
-                new() { Value = campaign.TimeZone }, Json(campaign.Fraud),
+                new() { Value = campaign.TimeZone }, Json(campaign.Fraud), Apps(campaign),
             },
         });
         AddTargets(batch, campaign);
@@ -43,7 +43,8 @@ public sealed class CampaignStore(NpgsqlDataSource db)
     {
         await using (var update = new NpgsqlCommand(
             "UPDATE campaigns SET name = $3, starts_at = $4, ends_at = $5, priority = $6, reward = $7, limits = $8, geo_fence = $9, " +
-            "action = $10, win_probability = $11, time_zone = $12, fraud = $13, updated_at = now() WHERE id = $1 AND tenant_id = $2 AND status <> 'ended'",
+            "action = $10, win_probability = $11, time_zone = $12, fraud = $13, apps = $14, updated_at = now() " +
+            "WHERE id = $1 AND tenant_id = $2 AND status <> 'ended'",
             transaction.Connection, transaction)
         {
             Parameters =
@@ -51,7 +52,7 @@ public sealed class CampaignStore(NpgsqlDataSource db)
                 new() { Value = campaign.CampaignId }, new() { Value = campaign.TenantId }, new() { Value = campaign.Name },
                 new() { Value = campaign.StartsAt }, new() { Value = campaign.EndsAt }, new() { Value = campaign.Priority },
                 Json(campaign.Reward), Json(campaign.Limits), Json(campaign.GeoFence), Json(campaign.Action),
-                new() { Value = campaign.WinProbability }, new() { Value = campaign.TimeZone }, Json(campaign.Fraud),
+                new() { Value = campaign.WinProbability }, new() { Value = campaign.TimeZone }, Json(campaign.Fraud), Apps(campaign),
             },
         })
         {
@@ -165,6 +166,12 @@ public sealed class CampaignStore(NpgsqlDataSource db)
             Parameters = { new() { Value = campaign.CampaignId }, new() { Value = campaign.TargetIds } },
         });
 
+    private static NpgsqlParameter Apps(Campaign campaign) => new()
+    {
+        NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid,
+        Value = (object?)campaign.Apps ?? DBNull.Value,
+    };
+
     private static NpgsqlParameter Json<T>(T? value) => new()
     {
         NpgsqlDbType = NpgsqlDbType.Jsonb,
@@ -183,7 +190,8 @@ public sealed class CampaignStore(NpgsqlDataSource db)
                 r.GetGuid(0), r.GetGuid(1), r.GetString(2), r.GetString(3), r.GetFieldValue<Guid[]>(12),
                 r.GetFieldValue<DateTimeOffset>(4), r.GetFieldValue<DateTimeOffset>(5), r.GetInt32(6),
                 FromJson<RewardSpec>(r, 7)!, FromJson<LimitsSpec>(r, 8)!, FromJson<GeoFence>(r, 9), FromJson<ActionSpec>(r, 10),
-                r.GetFieldValue<DateTimeOffset>(11), r.GetDouble(13), r.GetString(14), FromJson<FraudPolicy>(r, 15)));
+                r.GetFieldValue<DateTimeOffset>(11), r.GetDouble(13), r.GetString(14), FromJson<FraudPolicy>(r, 15),
+                r.IsDBNull(16) ? null : r.GetFieldValue<Guid[]>(16)));
         return campaigns;
     }
 }

@@ -12,12 +12,15 @@ public record CampaignRequest(
     int? Priority,
     double? WinProbability = null,
     string? TimeZone = null,
-    FraudPolicy? Fraud = null);
+    FraudPolicy? Fraud = null,
+    Guid[]? Apps = null);
 
 /// <summary>Checks a campaign request field by field; the first problem found is named with its field.</summary>
 public static class CampaignValidator
 {
     public record FieldError(string Field, string Message);
+
+    public const int MaxApps = 100;
 
     public static FieldError? Validate(CampaignRequest r)
     {
@@ -46,6 +49,8 @@ public static class CampaignValidator
             return new("fraud.recapture", "must be one of: refuse, flag, ignore");
         if (r.Fraud is { DuplicateImage: { } duplicate } && !FraudPolicy.Actions.Contains(duplicate))
             return new("fraud.duplicateImage", "must be one of: refuse, flag, ignore");
+        if (r.Apps is { Length: 0 }) return new("apps", "must name at least one app tenant, or be left out to serve every app");
+        if (r.Apps is { Length: > MaxApps }) return new("apps", $"at most {MaxApps} apps per campaign");
         return null;
     }
 

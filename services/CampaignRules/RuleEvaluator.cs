@@ -20,14 +20,15 @@ public static class RuleEvaluator
     private const double EarthRadiusMeters = 6_371_008.8;
 
     /// <summary>Among the campaigns running at the scan's time, the highest priority (then the newest) whose
-    /// geo-fence admits the scan wins; a scan without a location is outside every fenced campaign. A lottery
-    /// campaign then draws: the draw is a pure function of the scan and <paramref name="lotterySeed"/>, so a
-    /// redelivered scan draws the same and tests can fix the outcome.</summary>
-    public static RuleDecision Evaluate(IEnumerable<Campaign> campaigns, ScanFacts scan, string lotterySeed)
+    /// geo-fence admits the scan wins; a scan without a location is outside every fenced campaign. Campaigns that
+    /// <paramref name="isSpent"/> says have spent their budgets come after all the others: they win only when no other
+    /// admits the scan. A lottery campaign then draws: the draw is a pure function of the scan and
+    /// <paramref name="lotterySeed"/>, so a redelivered scan draws the same and tests can fix the outcome.</summary>
+    public static RuleDecision Evaluate(IEnumerable<Campaign> campaigns, ScanFacts scan, string lotterySeed, Func<Campaign, bool>? isSpent = null)
     {
         var running = campaigns
             .Where(c => c.Status == CampaignStatus.Active && c.StartsAt <= scan.At && scan.At < c.EndsAt)
-            .OrderByDescending(c => c.Priority).ThenByDescending(c => c.CreatedAt)
+            .OrderBy(c => isSpent?.Invoke(c) == true).ThenByDescending(c => c.Priority).ThenByDescending(c => c.CreatedAt)
             .ToList();
         if (running.Count == 0) return new RuleDecision.Resolve(ScanOutcome.NoCampaign, null);
 

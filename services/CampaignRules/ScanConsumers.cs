@@ -3,8 +3,9 @@ using MassTransit;
 
 namespace ArFleet.CampaignRules;
 
-/// <summary>Applies the brand's campaign rules to a recognised scan, from the in-memory campaign cache:
-/// resolve it here, or ask voucher-issuance for a reward.</summary>
+/// <summary>Applies the campaign rules to a recognised scan, from the in-memory campaign cache: resolve it here, or ask
+/// voucher-issuance for a reward. The campaigns of every target in the scan that serve the scanning app compete (the same
+/// image registered by two brands, a shelf of logos); the brand whose campaign applied gets the scan, with its own target.</summary>
 public sealed class ScanRecognizedConsumer(CampaignCache cache, IConfiguration configuration) : IConsumer<ScanRecognized>
 {
     private readonly string lotterySeed = configuration["Rules:LotterySeed"] ?? "arfleet";
@@ -12,26 +13,37 @@ public sealed class ScanRecognizedConsumer(CampaignCache cache, IConfiguration c
     public async Task Consume(ConsumeContext<ScanRecognized> context)
     {
         var scan = context.Message;
-        var campaigns = cache.ForTarget(scan.Target.TargetId).Where(c => c.TenantId == scan.TenantId);
-        switch (RuleEvaluator.Evaluate(campaigns, new ScanFacts(scan.ScanId, scan.OccurredAt, scan.Location, scan.Fraud), lotterySeed))
+        var targets = scan.AllTargets;
+        var campaigns = targets
+            .SelectMany(t => cache.ForTarget(t.Target.TargetId).Where(c => c.TenantId == t.TenantId))
+            .Where(c => c.Serves(scan.AppTenantId))
+            .DistinctBy(c => c.CampaignId);
+        var all = scan.Targets is null ? null : targets.Select(t => t.Target).ToArray();
+        switch (RuleEvaluator.Evaluate(campaigns, new ScanFacts(scan.ScanId, scan.OccurredAt, scan.Location, scan.Fraud), lotterySeed, cache.IsSpent))
         {
             case RuleDecision.RequestReward(var campaign):
                 var r = campaign.Reward;
                 await context.Publish(new RewardRequested(
-                    scan.ScanId, scan.TenantId, scan.AppTenantId, campaign.CampaignId, scan.UserId, scan.DeviceId,
+                    scan.ScanId, campaign.TenantId, scan.AppTenantId, campaign.CampaignId, scan.UserId, scan.DeviceId,
                     r.Type == RewardTypes.RedEnvelope
                         ? new RewardTerms(r.Count!.Value, 0, r.Currency ?? "CNY", r.ValidDays ?? 30, r.TotalCents!.Value)
                         : new RewardTerms(r.Budget!.Value, r.ValueCents!.Value, r.Currency!, r.ValidDays!.Value),
-                    campaign.ToLimits(scan.OccurredAt), scan.Target, campaign.ToAction(), DateTimeOffset.UtcNow,
-                    RuleEvaluator.Shown(campaign.FraudPolicy, scan.Fraud)));
+                    campaign.ToLimits(scan.OccurredAt), AppliedThrough(campaign, targets).Target, campaign.ToAction(), DateTimeOffset.UtcNow,
+                    RuleEvaluator.Shown(campaign.FraudPolicy, scan.Fraud), all));
                 break;
             case RuleDecision.Resolve(var outcome, var campaign):
+                var owned = campaign is null ? targets[0] : AppliedThrough(campaign, targets);
                 await context.Publish(new ScanResolved(
-                    scan.ScanId, scan.TenantId, scan.AppTenantId, ScanStatus.Resolved, outcome, campaign?.CampaignId,
-                    scan.Target, null, campaign?.ToAction(), DateTimeOffset.UtcNow, Fraud: RuleEvaluator.Shown(campaign?.FraudPolicy, scan.Fraud)));
+                    scan.ScanId, owned.TenantId, scan.AppTenantId, ScanStatus.Resolved, outcome, campaign?.CampaignId,
+                    owned.Target, null, campaign?.ToAction(), DateTimeOffset.UtcNow, Fraud: RuleEvaluator.Shown(campaign?.FraudPolicy, scan.Fraud),
+                    Targets: all));
                 break;
         }
     }
+
+    /// <summary>The best of the scan's targets that the campaign shows.</summary>
+    private static OwnedTarget AppliedThrough(Campaign campaign, OwnedTarget[] targets) =>
+        targets.First(t => t.TenantId == campaign.TenantId && campaign.TargetIds.Contains(t.Target.TargetId));
 }
 
 public sealed class ScanUnrecognizedConsumer : IConsumer<ScanUnrecognized>

@@ -5,9 +5,13 @@ namespace ArFleet.CampaignRules;
 
 public sealed class TargetIndexedConsumer(TargetStore store) : IConsumer<TargetIndexed>
 {
-    public Task Consume(ConsumeContext<TargetIndexed> context) =>
-        store.SetGradeAsync(context.Message.TargetId, TargetStatus.Active, context.Message.Grade, null, context.Message.NearDuplicateOf,
-            context.CancellationToken);
+    public async Task Consume(ConsumeContext<TargetIndexed> context)
+    {
+        var indexed = context.Message;
+        // Both writes are idempotent, so a redelivery repeats them harmlessly.
+        if (indexed.SharedWith is { Length: > 0 } shared) await store.RecordSharesAsync(indexed.TargetId, shared, context.CancellationToken);
+        await store.SetGradeAsync(indexed.TargetId, TargetStatus.Active, indexed.Grade, null, indexed.NearDuplicateOf, context.CancellationToken);
+    }
 }
 
 public sealed class TargetRejectedConsumer(TargetStore store) : IConsumer<TargetRejected>

@@ -12,12 +12,15 @@ public static class TargetStatus
     public const string Deleted = "deleted";
 }
 
-/// <summary>NearDuplicateOf: one of the brand's own targets that this one nearly duplicates (null when none).</summary>
-public record TargetView(Guid TargetId, string Name, string Status, int? Grade, string? Reason, DateTimeOffset CreatedAt, Guid? NearDuplicateOf);
+/// <summary>NearDuplicateOf: one of the brand's own targets that this one nearly duplicates (null when none).
+/// SharedWithAnotherBrand: true while another brand's active target is nearly the same image (null otherwise), never naming it.</summary>
+public record TargetView(Guid TargetId, string Name, string Status, int? Grade, string? Reason, DateTimeOffset CreatedAt, Guid? NearDuplicateOf,
+    bool? SharedWithAnotherBrand = null);
 
 public sealed class TargetStore(NpgsqlDataSource db)
 {
-    private const string Columns = "id, name, status, grade, reason, created_at, near_duplicate_of";
+    private const string Columns = "id, name, status, grade, reason, created_at, near_duplicate_of, " +
+        "EXISTS (SELECT 1 FROM target_shares s JOIN targets o ON o.id = s.other_target_id WHERE s.target_id = targets.id AND o.status = 'active')";
 
     /// <summary>A new pending target, inside the caller's transaction (which also carries its TargetImageSubmitted).</summary>
     public async Task CreateAsync(NpgsqlTransaction transaction, Guid targetId, Guid tenantId, string name, CancellationToken cancellationToken)
@@ -100,8 +103,19 @@ public sealed class TargetStore(NpgsqlDataSource db)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>Records that the target is nearly the same image as other brands' targets, both ways (see target_shares).</summary>
+    public async Task RecordSharesAsync(Guid targetId, Guid[] otherTargetIds, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand(
+            "INSERT INTO target_shares (target_id, other_target_id) SELECT $1, unnest($2::uuid[]) UNION SELECT unnest($2::uuid[]), $1 " +
+            "ON CONFLICT DO NOTHING");
+        command.Parameters.AddWithValue(targetId);
+        command.Parameters.AddWithValue(otherTargetIds);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     private static TargetView Read(NpgsqlDataReader r) => new(
         r.GetGuid(0), r.GetString(1), r.GetString(2),
         r.IsDBNull(3) ? null : r.GetInt32(3), r.IsDBNull(4) ? null : r.GetString(4), r.GetFieldValue<DateTimeOffset>(5),
-        r.IsDBNull(6) ? null : r.GetGuid(6));
+        r.IsDBNull(6) ? null : r.GetGuid(6), r.GetBoolean(7) ? true : null);
 }

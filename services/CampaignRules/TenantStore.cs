@@ -44,6 +44,17 @@ public sealed class TenantStore(NpgsqlDataSource db, Microsoft.Extensions.Option
         return await ReadTenant(command, cancellationToken);
     }
 
+    /// <summary>Those of the ids that are app tenants.</summary>
+    public async Task<HashSet<Guid>> AppTenantsAsync(Guid[] tenantIds, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand("SELECT id FROM tenants WHERE id = ANY($1) AND kind = 'app'");
+        command.Parameters.AddWithValue(tenantIds);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var apps = new HashSet<Guid>();
+        while (await reader.ReadAsync(cancellationToken)) apps.Add(reader.GetGuid(0));
+        return apps;
+    }
+
     public async Task<TenantIdentity?> GetAsync(Guid tenantId, CancellationToken cancellationToken)
     {
         await using var command = db.CreateCommand("SELECT id, name, kind FROM tenants WHERE id = $1");

@@ -23,7 +23,7 @@ public static class ScanEndpoints
     public record ScanView(
         Guid ScanId, ScanStatus Status, ScanOutcome? Outcome, RecognizedTarget? Target, IssuedReward? Reward,
         CampaignAction? Action, Guid? CampaignId, string? Detail, string? TraceId, DateTimeOffset CreatedAt, DateTimeOffset? ResolvedAt,
-        FraudSignals? Fraud = null);
+        FraudSignals? Fraud = null, RecognizedTarget[]? Targets = null);
 
     public static void MapScanEndpoints(this WebApplication app)
     {
@@ -139,7 +139,7 @@ public static class ScanEndpoints
             }
         }
         var view = new ScanView(scan.ScanId, scan.Status, scan.Outcome, scan.Target, scan.Reward, scan.Action, scan.CampaignId, scan.Detail,
-            scan.TraceId, scan.CreatedAt, scan.ResolvedAt, scan.Fraud);
+            scan.TraceId, scan.CreatedAt, scan.ResolvedAt, scan.Fraud, scan.Targets);
         return scan.Status == ScanStatus.Processing
             ? TypedResults.Accepted($"/v1/scans/{scanId}", view)
             : TypedResults.Ok(view);

@@ -2,7 +2,7 @@ using ArFleet.Contracts;
 
 namespace ArFleet.Ingest;
 
-/// <summary>A scan as the app sees it (docs/api.md), plus the app tenant that owns it.</summary>
+/// <summary>A scan as the app sees it (docs/api.md), plus the app tenant that owns it. Target is the best of Targets.</summary>
 public record ScanRecord(
     Guid ScanId,
     Guid AppTenantId,
@@ -16,7 +16,8 @@ public record ScanRecord(
     DateTimeOffset? ResolvedAt,
     Guid? CampaignId = null,
     string? Detail = null,
-    FraudSignals? Fraud = null);
+    FraudSignals? Fraud = null,
+    RecognizedTarget[]? Targets = null);
 
 /// <summary>What the app sent, kept with the scan so that ScanSubmitted can be sent again until the broker confirms it.</summary>
 public record ScanRequest(Guid AppTenantId, string? IdempotencyKey, string UserId, string DeviceId, GeoPoint? Location, string ImageKey)

@@ -14,8 +14,10 @@ public sealed class ScanStore(NpgsqlDataSource db)
 
     private const string Columns = "id, app_tenant_id, status, outcome, result, trace_id, created_at, resolved_at, detail";
 
-    /// <summary>The stored part of a result: what the app sees besides status and outcome.</summary>
-    private sealed record Result(RecognizedTarget? Target, IssuedReward? Reward, CampaignAction? Action, Guid? CampaignId, FraudSignals? Fraud = null);
+    /// <summary>The stored part of a result: what the app sees besides status and outcome. Target is the one the campaign
+    /// applied through, Targets every target recognised, best first (absent on results stored before several targets).</summary>
+    private sealed record Result(RecognizedTarget? Target, IssuedReward? Reward, CampaignAction? Action, Guid? CampaignId, FraudSignals? Fraud = null,
+        RecognizedTarget[]? Targets = null);
 
     /// <summary>Stores a new scan with its Idempotency-Key claim (and the hash of the request it binds) in one row. When
     /// the key was claimed before, nothing is written and the earlier claim is returned.</summary>
@@ -86,7 +88,7 @@ public sealed class ScanStore(NpgsqlDataSource db)
         command.Parameters.Add(new NpgsqlParameter
         {
             NpgsqlDbType = NpgsqlDbType.Jsonb,
-            Value = JsonSerializer.Serialize(new Result(result.Target, result.Reward, result.Action, result.CampaignId, result.Fraud),
+            Value = JsonSerializer.Serialize(new Result(result.Target, result.Reward, result.Action, result.CampaignId, result.Fraud, result.Targets),
                 ServiceDefaultsExtensions.ApiJson),
         });
         command.Parameters.AddWithValue(result.OccurredAt);
@@ -149,11 +151,13 @@ public sealed class ScanStore(NpgsqlDataSource db)
     private static ScanRecord Read(NpgsqlDataReader r)
     {
         var result = r.IsDBNull(4) ? null : JsonSerializer.Deserialize<Result>(r.GetString(4), ServiceDefaultsExtensions.ApiJson);
+        // The app sees the best target as `target` (docs/api.md), whichever one the campaign applied through.
+        var targets = result?.Targets ?? (result?.Target is { } only ? [only] : null);
         return new ScanRecord(r.GetGuid(0), r.GetGuid(1), Enum.Parse<ScanStatus>(r.GetString(2), ignoreCase: true),
             r.IsDBNull(3) ? null : Enum.Parse<ScanOutcome>(r.GetString(3), ignoreCase: true),
-            result?.Target, result?.Reward, result?.Action, r.IsDBNull(5) ? null : r.GetString(5),
+            targets?[0], result?.Reward, result?.Action, r.IsDBNull(5) ? null : r.GetString(5),
             r.GetFieldValue<DateTimeOffset>(6), r.IsDBNull(7) ? null : r.GetFieldValue<DateTimeOffset>(7), result?.CampaignId,
-            r.IsDBNull(8) ? null : r.GetString(8), result?.Fraud);
+            r.IsDBNull(8) ? null : r.GetString(8), result?.Fraud, targets);
     }
 
     /// <summary>Statuses and outcomes as docs/api.md spells them (camelCase), which is also how they are stored.</summary>

@@ -21,6 +21,14 @@ public static class RecognitionThresholds
         public const int CloseUpInliers = 2;
     }
 
+    /// <summary>Targets besides the best in one scan (see TargetIndex.MatchAll).</summary>
+    public static class MultipleTargets
+    {
+        /// <summary>Share of the best candidate's shortlist score another candidate needs to be verified once the best is found.</summary>
+        /// <remarks>See recognition.md, "Several targets in a scan", for what it costs and finds.</remarks>
+        public const float MinScoreShare = 0.3f;
+    }
+
     /// <summary>Colour agreement of a verified match with its target (see ColourSignature.Agreement).</summary>
     public static class ColourMatching
     {

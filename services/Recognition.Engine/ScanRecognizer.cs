@@ -1,7 +1,7 @@
 namespace ArFleet.Recognition.Engine;
 
-/// <summary>Everything the engine does with one scan: the frame decoded once (see FeatureExtractor.ExtractQuery), the best
-/// match in the index and, for a match, the recapture assessment and the image's fingerprints, all read from that one
+/// <summary>Everything the engine does with one scan: the frame decoded once (see FeatureExtractor.ExtractQuery), every
+/// match in the index (best first) and, for the best match, the recapture assessment and the image's fingerprints, all read from that one
 /// decode. The recognition service runs this for each scan, and <c>./arfleet load</c> runs it alone on the same photos to
 /// compare the service's cost with the engine's.</summary>
 public sealed class ScanRecognizer(FeatureExtractor extractor, TargetIndex index, RecaptureDetector recaptures)
@@ -11,12 +11,17 @@ public sealed class ScanRecognizer(FeatureExtractor extractor, TargetIndex index
     public ScanRecognition? Recognize(byte[] image)
     {
         using var features = extractor.ExtractQuery(image);
-        if (index.Match(features) is not { } match) return null;
-        var frame = features.Frame!;
-        return new ScanRecognition(match, recaptures.Assess(frame, match.Corners, index.ColourOf(match.TargetId)),
+        var matches = index.MatchAll(features);
+        if (matches.Count == 0) return null;
+        var (match, frame) = (matches[0], features.Frame!);
+        return new ScanRecognition(matches, recaptures.Assess(frame, match.Corners, index.ColourOf(match.TargetId)),
             ImageFingerprint.Of(frame, match.Corners));
     }
 }
 
-/// <summary>A recognised scan: the match, whether it looks recaptured, and its perceptual hashes (target region, frame).</summary>
-public sealed record ScanRecognition(TargetMatch Match, RecaptureAssessment Recapture, (ulong Region, ulong Frame) Fingerprint);
+/// <summary>A recognised scan: every target in it (best first), whether it looks recaptured, and its perceptual hashes (the
+/// best target's region, the frame), all judged on the best target.</summary>
+public sealed record ScanRecognition(IReadOnlyList<TargetMatch> Matches, RecaptureAssessment Recapture, (ulong Region, ulong Frame) Fingerprint)
+{
+    public TargetMatch Match => Matches[0];
+}

@@ -5,7 +5,7 @@ using MassTransit;
 
 namespace ArFleet.Recognition;
 
-/// <summary>Recognises the target in a submitted frame and, once recognised, judges whether the frame is a photo of a
+/// <summary>Recognises the targets in a submitted frame (every one that verifies, best first) and, once recognised, judges whether the frame is a photo of a
 /// screen or a print (RecaptureDetector) and whether another user or device sent the same image (ImageReuseRegistry): both
 /// go to campaign-rules as the scan's fraud signals, whose campaign policy decides. A frame that cannot be used is a result
 /// (ScanUnrecognized with the reason), not a failure: the worker goes on with the next scan.</summary>
@@ -54,11 +54,11 @@ public sealed class ScanSubmittedConsumer(
         }
 
         if (recognition is null) return Unrecognized(scan, UnrecognizedReason.NoMatch, null);
-        var (match, recapture, prints) = recognition;
+        var (matches, recapture, prints) = recognition;
         fingerprint = prints;
-        return new ScanRecognized(scan.ScanId, match.TenantId, scan.TenantId, scan.UserId, scan.DeviceId, scan.Location,
-            new RecognizedTarget(match.TargetId, match.Confidence, match.Corners), scan.OccurredAt,
-            new FraudSignals(recapture.Score, recapture.Reasons));
+        var targets = matches.Select(m => new OwnedTarget(m.TenantId, new RecognizedTarget(m.TargetId, m.Confidence, m.Corners))).ToArray();
+        return new ScanRecognized(scan.ScanId, targets[0].TenantId, scan.TenantId, scan.UserId, scan.DeviceId, scan.Location,
+            targets[0].Target, scan.OccurredAt, new FraudSignals(recapture.Score, recapture.Reasons), targets);
     }
 
     private static ScanUnrecognized Unrecognized(ScanSubmitted scan, UnrecognizedReason reason, string? detail) =>

@@ -29,7 +29,8 @@ public sealed class RewardRequestedConsumer(VoucherIssuer issuer) : IConsumer<Re
     }
 
     private static ScanResolved Resolved(RewardRequested r, ScanOutcome outcome, IssuedReward? reward, DateTimeOffset now) =>
-        new(r.ScanId, r.TenantId, r.AppTenantId, ScanStatus.Resolved, outcome, r.CampaignId, r.Target, reward, r.Action, now, Fraud: r.Fraud);
+        new(r.ScanId, r.TenantId, r.AppTenantId, ScanStatus.Resolved, outcome, r.CampaignId, r.Target, reward, r.Action, now, Fraud: r.Fraud,
+            Targets: r.Targets);
 
     /// <summary>A pool is split into ledger rows in one transaction when the campaign starts.</summary>
     public const int MaxEnvelopes = 1_000_000;

@@ -3,7 +3,8 @@ using MassTransit;
 namespace ArFleet.Contracts;
 
 /// <summary>Campaign rules decided a scan may earn a reward; voucher-issuance decides budget and limits
-/// atomically. Target and Action ride along so the terminal ScanResolved can carry them.</summary>
+/// atomically. Target (the campaign's own), Targets (every target recognised, best first) and Action ride along so the
+/// terminal ScanResolved can carry them.</summary>
 [MessageUrn("arfleet:reward-requested:v1")]
 public record RewardRequested(
     Guid ScanId,
@@ -17,7 +18,8 @@ public record RewardRequested(
     RecognizedTarget Target,
     CampaignAction? Action,
     DateTimeOffset OccurredAt,
-    FraudSignals? Fraud = null);
+    FraudSignals? Fraud = null,
+    RecognizedTarget[]? Targets = null);
 
 [MessageUrn("arfleet:reward-issued:v1")]
 public record RewardIssued(

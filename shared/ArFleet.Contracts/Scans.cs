@@ -16,7 +16,8 @@ public record ScanSubmitted(
     string ImageKey,
     DateTimeOffset OccurredAt);
 
-/// <summary>Recognition found a registered target in the frame. TenantId is the brand owning the target.</summary>
+/// <summary>Recognition found a registered target in the frame. Target is the best one and TenantId the brand owning it;
+/// Targets holds every target recognised, best first, with the brand of each (null from workers older than multiple targets).</summary>
 [MessageUrn("arfleet:scan-recognized:v1")]
 public record ScanRecognized(
     Guid ScanId,
@@ -27,7 +28,15 @@ public record ScanRecognized(
     GeoPoint? Location,
     RecognizedTarget Target,
     DateTimeOffset OccurredAt,
-    FraudSignals? Fraud = null);
+    FraudSignals? Fraud = null,
+    OwnedTarget[]? Targets = null)
+{
+    /// <summary>Every target recognised, best first.</summary>
+    public OwnedTarget[] AllTargets => Targets ?? [new OwnedTarget(TenantId, Target)];
+}
+
+/// <summary>A recognised target and the brand that registered it.</summary>
+public record OwnedTarget(Guid TenantId, RecognizedTarget Target);
 
 /// <summary>No registered target in the frame, or the frame could not be used (Reason says which).</summary>
 [MessageUrn("arfleet:scan-unrecognized:v1")]
@@ -38,8 +47,10 @@ public record ScanUnrecognized(
     string? Detail,
     DateTimeOffset OccurredAt);
 
-/// <summary>The terminal event of a scan: what the app shows. TenantId is the brand when a target was
-/// recognised, otherwise the app tenant. Detail says, for a failed or rejected scan, what the app can do about it.</summary>
+/// <summary>The terminal event of a scan: what the app shows. TenantId is the brand whose campaign applied, else the brand
+/// of the best target recognised, else the app tenant; Target is that brand's target (the one its campaign applied
+/// through), and Targets every target recognised, best first (null when none, or from senders older than multiple targets:
+/// then Target is the only one). Detail says, for a failed or rejected scan, what the app can do about it.</summary>
 [MessageUrn("arfleet:scan-resolved:v1")]
 public record ScanResolved(
     Guid ScanId,
@@ -53,7 +64,8 @@ public record ScanResolved(
     CampaignAction? Action,
     DateTimeOffset OccurredAt,
     string? Detail = null,
-    FraudSignals? Fraud = null);
+    FraudSignals? Fraud = null,
+    RecognizedTarget[]? Targets = null);
 
 public record GeoPoint(double Lat, double Lon);
 

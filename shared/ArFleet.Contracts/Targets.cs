@@ -8,9 +8,11 @@ namespace ArFleet.Contracts;
 public record TargetImageSubmitted(Guid TargetId, Guid TenantId, byte[] Image, DateTimeOffset OccurredAt);
 
 /// <summary>Recognition accepted the target and stored its features; every worker loads them. NearDuplicateOf names
-/// one of the same brand's targets that the new one nearly duplicates (scans of either are ambiguous), if any.</summary>
+/// one of the same brand's targets that the new one nearly duplicates (scans of either are ambiguous), if any;
+/// SharedWith other brands' active targets it nearly duplicates (internal: no brand is ever shown another's target).</summary>
 [MessageUrn("arfleet:target-indexed:v1")]
-public record TargetIndexed(Guid TargetId, Guid TenantId, int Grade, int Features, DateTimeOffset OccurredAt, Guid? NearDuplicateOf = null);
+public record TargetIndexed(Guid TargetId, Guid TenantId, int Grade, int Features, DateTimeOffset OccurredAt, Guid? NearDuplicateOf = null,
+    Guid[]? SharedWith = null);
 
 /// <summary>Recognition refused the target; Reason is written for the brand.</summary>
 [MessageUrn("arfleet:target-rejected:v1")]

@@ -309,6 +309,59 @@ public class RecognitionIndexTests
                 Outlines.Turned(q, turn).Zip(expected).All(c => Point2f.Distance(c.First, c.Second) < 10)));
         }
     }
+
+    [Fact]
+    public void A_frame_with_two_registered_targets_reports_both_with_their_corners()
+    {
+        using var index = new TargetIndex(Options);
+        var registered = Enumerable.Range(20, 10).Select(seed => (Seed: seed, Target: TryRegister(index, seed)))
+            .Where(t => t.Target is not null).Select(t => (t.Seed, Target: t.Target!)).ToList();
+        Assert.True(registered.Count >= 6);
+        var found = 0;
+        for (var pair = 0; pair + 1 < registered.Count; pair += 2)
+        {
+            var (left, right) = (registered[pair], registered[pair + 1]);
+            var (frame, corners) = TestImages.SideBySide(
+                TestImages.CameraScan(TestImages.Target(left.Seed), left.Seed * 7, share: 0.7),
+                TestImages.CameraScan(TestImages.Target(right.Seed), right.Seed * 7, share: 0.7));
+            using var query = extractor.ExtractQuery(frame);
+            var matches = index.MatchAll(query);
+            Assert.True(matches.Count <= 2, $"pair {pair}: {matches.Count} targets");
+            foreach (var (side, target) in new[] { left.Target, right.Target }.Select((t, side) => (side, t)))
+            {
+                if (matches.FirstOrDefault(m => m.TargetId == target.TargetId) is not { } match) continue;
+                found++;
+                // The frame is 1280 px wide and queries are reduced to 640: 2 px of the frame per query pixel.
+                for (var i = 0; i < 4; i++)
+                {
+                    Assert.InRange(match.Corners[i][0], corners[side][i].X - 24, corners[side][i].X + 24);
+                    Assert.InRange(match.Corners[i][1], corners[side][i].Y - 24, corners[side][i].Y + 24);
+                }
+            }
+        }
+        // Each target is seen at about half the size of a single scan, so one now and then verifies too weakly.
+        Assert.True(found >= 2 * (registered.Count / 2) - 1, $"{found} of {2 * (registered.Count / 2)} targets found");
+    }
+
+    [Fact]
+    public void The_same_image_registered_by_two_brands_is_reported_for_both_and_a_single_target_scan_reports_one()
+    {
+        using var index = new TargetIndex(Options);
+        var first = Register(index, 40);
+        var second = Register(index, 40); // another brand's upload of the same poster
+        var others = Enumerable.Range(41, 8).Select(seed => (Seed: seed, Target: TryRegister(index, seed))).Where(t => t.Target is not null).ToList();
+
+        using var shared = extractor.ExtractQuery(TestImages.CameraScan(TestImages.Target(40), 4_001).Jpeg);
+        var matches = index.MatchAll(shared);
+        Assert.Equal(new[] { first.TargetId, second.TargetId }.Order(), matches.Select(m => m.TargetId).Order());
+        Assert.NotEqual(first.TenantId, second.TenantId);
+
+        foreach (var (seed, target) in others)
+        {
+            using var query = extractor.ExtractQuery(TestImages.CameraScan(TestImages.Target(seed), seed * 13).Jpeg);
+            Assert.Equal([target!.TargetId], index.MatchAll(query).Select(m => m.TargetId));
+        }
+    }
 }
 
 public class TargetGraderTests

@@ -100,6 +100,31 @@ public static class TestImages
         return new Scan(frame.ImEncode(".jpg", new ImageEncodingParam(ImwriteFlags.JpegQuality, 75)), corners);
     }
 
+    /// <summary>Several camera scans (see CameraScan) side by side in one frame, as a shelf shows several packages; the corners
+    /// of each target in that frame, in the order given.</summary>
+    public static (byte[] Jpeg, Point2f[][] Corners) SideBySide(params Scan[] scans)
+    {
+        var frames = scans.Select(s => Cv2.ImDecode(s.Jpeg, ImreadModes.Color)).ToArray();
+        try
+        {
+            using var frame = new Mat();
+            Cv2.HConcat(frames, frame);
+            var offset = 0;
+            var corners = new Point2f[scans.Length][];
+            for (var i = 0; i < scans.Length; i++)
+            {
+                var x = offset;
+                corners[i] = scans[i].Corners.Select(c => new Point2f(c.X + x, c.Y)).ToArray();
+                offset += frames[i].Width;
+            }
+            return (frame.ImEncode(".jpg", new ImageEncodingParam(ImwriteFlags.JpegQuality, 85)), corners);
+        }
+        finally
+        {
+            foreach (var f in frames) f.Dispose();
+        }
+    }
+
     /// <summary>A flat logo, as simple-icons' are printed on packaging: a star-like polygon and up to two more bold shapes
     /// (ellipse, ring, turned box, triangle) in one saturated colour on a light or dark plate of another hue, with a margin of an eighth. Their smooth
     /// or straight edges give ORB few corners.</summary>

@@ -56,6 +56,30 @@ public class RuleEvaluatorTests
     }
 
     [Fact]
+    public void A_campaign_that_spent_its_budget_yields_to_the_others_and_wins_only_when_none_is_left()
+    {
+        var spentFirst = Campaign(priority: 9);
+        var next = Campaign(priority: 1);
+        bool IsSpent(Campaign c) => c == spentFirst;
+        var decision = RuleEvaluator.Evaluate([spentFirst, next], new ScanFacts(Guid.NewGuid(), Start, null), Seed, IsSpent);
+        Assert.Same(next, Assert.IsType<RuleDecision.RequestReward>(decision).Campaign);
+
+        // Alone, it still takes the scan: voucher-issuance answers budgetExhausted (the spent mark is only a hint).
+        decision = RuleEvaluator.Evaluate([spentFirst], new ScanFacts(Guid.NewGuid(), Start, null), Seed, IsSpent);
+        Assert.Same(spentFirst, Assert.IsType<RuleDecision.RequestReward>(decision).Campaign);
+    }
+
+    [Fact]
+    public void A_campaign_naming_its_apps_serves_only_them_and_one_naming_none_serves_every_app()
+    {
+        var (appA, appB) = (Guid.NewGuid(), Guid.NewGuid());
+        var scoped = Campaign() with { Apps = [appA] };
+        Assert.True(scoped.Serves(appA));
+        Assert.False(scoped.Serves(appB));
+        Assert.True(Campaign().Serves(appB));
+    }
+
+    [Fact]
     public void Great_circle_distance_matches_a_known_value()
     {
         // Shanghai People's Square to Beijing Tiananmen: about 1,067 km.

@@ -71,6 +71,9 @@ public static class Evaluation
         var kinds = new List<MatchKind?>(); // what recognised each answer, in the order of results
         var targetByName = accepted.ToDictionary(t => names[t.TargetId]);
         var shortlistMisses = 0;
+        // Targets the scan reported besides its best (the service reports every one, see TargetIndex.MatchAll); each query
+        // shows one target, so an extra one is wrong unless it is the query's own target behind a wrong best.
+        var (severalTargets, wrongExtras) = (new List<string>(), 0);
         // Answers by MatchKind, and how many of them named the query's target.
         var byMatchKind = new Dictionary<MatchKind, (int Answers, int Right)>();
         var calibration = args.Flag("calibrate") ? new Calibration() : null;
@@ -83,8 +86,11 @@ public static class Evaluation
             try
             {
                 using var features = extractor.ExtractQuery(query.Bytes);
-                match = index.Match(features);
+                var matches = index.MatchAll(features);
+                match = matches.FirstOrDefault();
                 clock.Stop();
+                if (matches.Count > 1) severalTargets.Add($"{query.Query}: {string.Join(" ", matches.Select(m => names[m.TargetId]))}");
+                wrongExtras += matches.Skip(1).Count(m => names[m.TargetId] != query.Target);
                 if (features.Colour is { } colour && Outlines.Views(colour).SelectMany(v => Outlines.Coarse(v.Signature)).ToArray() is { Length: > 0 } views)
                     outlineViews.Add(views);
                 var truthTarget = targetByName.GetValueOrDefault(query.Target);
@@ -169,6 +175,8 @@ public static class Evaluation
                 expectedCalibrationError = calibration.ExpectedCalibrationError(FeatureVerification.Confidence, options.MinInliers),
             };
         report["outlineRanking"] = OutlineRankingMeasurement.Run(accepted, outlineViews);
+        report["queriesWithSeveralTargets"] = severalTargets;
+        report["wrongExtraTargets"] = wrongExtras;
         report["wrongTargetMatches"] = results.Count(r => r.Answer is not null && acceptedNames.Contains(r.Truth) && r.Answer != r.Truth);
         report["registrationSeconds"] = Math.Round(extractSeconds, 1);
         report["indexBuildSeconds"] = Math.Round(indexSeconds, 2);

@@ -157,7 +157,12 @@ public sealed class BinaryWordIndex
 
     /// <summary>The slots with the highest idf-weighted votes per feature, best first, at most <paramref name="count"/> and
     /// each with at least <paramref name="minVotes"/> votes.</summary>
-    public int[] Shortlist(byte[] query, int slotCount, int count, int minVotes, Func<int, bool>? eligible = null)
+    public int[] Shortlist(byte[] query, int slotCount, int count, int minVotes, Func<int, bool>? eligible = null) =>
+        ScoredShortlist(query, slotCount, count, minVotes, eligible).Select(b => b.Id).ToArray();
+
+    /// <summary>Shortlist with each slot's score: its idf-weighted votes per feature of the target, so that targets seen
+    /// about as fully score about alike whatever their feature counts.</summary>
+    public List<(int Id, float Score)> ScoredShortlist(byte[] query, int slotCount, int count, int minVotes, Func<int, bool>? eligible = null)
     {
         var votes = ArrayPool<int>.Shared.Rent(Math.Max(1, slotCount));
         var scores = ArrayPool<float>.Shared.Rent(Math.Max(1, slotCount));
@@ -224,7 +229,7 @@ public sealed class BinaryWordIndex
                 var score = scores[slot] / (descriptorsOf[slot]!.Length / 4);
                 if (best.Admits(score) && eligible?.Invoke(slot) != false) best.Offer(slot, score);
             }
-            return best.Items.Select(b => b.Id).ToArray();
+            return best.Items;
         }
         finally
         {

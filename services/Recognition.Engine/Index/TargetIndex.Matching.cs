@@ -7,29 +7,59 @@ namespace ArFleet.Recognition.Engine;
 public sealed partial class TargetIndex
 {
     /// <summary>Match's policy, under the read lock: features first; the outline, then shapes, when no candidate verifies or
-    /// the verified match's colours disagree with its target's.</summary>
-    private TargetMatch? Matched(ImageFeatures query, byte[] descriptors, Guid? exclude, int minimum)
+    /// the verified match's colours disagree with its target's. The best match comes first; with <paramref name="all"/>, every
+    /// other target that verifies follows it (see Others).</summary>
+    private List<TargetMatch> Matched(ImageFeatures query, byte[] descriptors, Guid? exclude, int minimum, bool all)
     {
         var verified = new List<VerifiedCandidate>();
         bool Eligible(int slot) => slots[slot] is { } target && target.TargetId != exclude && !inactive.Contains(target.TargetId);
         // Twice the candidates are shortlisted; the second half is verified only when the best match's colours
         // differ from its target's: then it may be a colour twin of the right target, which 福 in many fonts
         // and colours can push out of the first half.
-        var shortlist = words.Shortlist(descriptors, slots.Count, 2 * options.Candidates, options.MinVotes, Eligible);
-        for (var i = 0; i < shortlist.Length; i++)
+        var shortlist = words.ScoredShortlist(descriptors, slots.Count, 2 * options.Candidates, options.MinVotes, Eligible);
+        var next = 0;
+        for (; next < shortlist.Count; next++)
         {
             var best = verified.MaxBy(v => v.Match.Inliers);
-            if (i >= options.Candidates && (best is null || best.ColourAgreement >= ColourMatching.MinAgreement)) break;
+            if (next >= options.Candidates && (best is null || best.ColourAgreement >= ColourMatching.MinAgreement)) break;
             // A clear match in its target's colours among the best-voted candidates is not going to be beaten by a worse-voted one.
             if (best is not null && best.Match.Inliers >= 3 * minimum && best.ColourAgreement >= ColourMatching.MinAgreement) break;
-            var target = slots[shortlist[i]]!;
-            if (FeatureVerification.Verify(query, target, minimum) is { } candidate) verified.Add(new VerifiedCandidate(query, target, candidate));
+            Verify(shortlist[next].Id);
         }
-        if (verified.Count == 0) return MatchAppearance(query, Eligible);
+        if (verified.Count == 0) return MatchAppearance(query, Eligible) is { } appearance ? [appearance] : [];
         var chosen = Chosen(verified);
         // Colours that disagree may be a colour twin of a target the shortlist missed: its outline can name it.
-        if (chosen.ColourAgreement < ColourMatching.MinAgreement && MatchAppearance(query, Eligible) is { } outline) return outline;
-        return chosen.Match;
+        if (chosen.ColourAgreement < ColourMatching.MinAgreement && MatchAppearance(query, Eligible) is { } outline) return [outline];
+        if (!all) return [chosen.Match];
+        // Another target in the frame votes about as fully as the best one; a chance candidate gets a small share of its votes.
+        for (; next < Math.Min(options.Candidates, shortlist.Count); next++)
+            if (shortlist[next].Score >= MultipleTargets.MinScoreShare * shortlist[0].Score) Verify(shortlist[next].Id);
+        return [chosen.Match, .. Others(verified, chosen)];
+
+        void Verify(int slot)
+        {
+            var target = slots[slot]!;
+            if (FeatureVerification.Verify(query, target, minimum) is { } candidate) verified.Add(new VerifiedCandidate(query, target, candidate));
+        }
+    }
+
+    /// <summary>The verified targets besides the chosen one, best first: those that explain its region as well as it does
+    /// (the same image registered twice: equal colours, at least half its inliers), then, region by region, each other
+    /// region's chosen target and its equals, when its colours agree with that target's.</summary>
+    private static IEnumerable<TargetMatch> Others(List<VerifiedCandidate> verified, VerifiedCandidate chosen)
+    {
+        var rest = verified.OrderByDescending(v => v.Match.Inliers).ToList();
+        for (var pick = chosen; ; pick = Chosen(rest))
+        {
+            var region = rest.Where(v => SameRegion(v.Match, pick.Match)).ToList();
+            if (pick != chosen && pick.ColourAgreement >= ColourMatching.MinAgreement) yield return pick.Match;
+            if (pick == chosen || pick.ColourAgreement >= ColourMatching.MinAgreement)
+                foreach (var equal in region.Where(v => v != pick && v.ColourAgreement >= pick.ColourAgreement - ColourMatching.AgreementTolerance
+                             && 2 * v.Match.Inliers >= pick.Match.Inliers))
+                    yield return equal.Match;
+            rest.RemoveAll(v => v == pick || region.Contains(v));
+            if (rest.Count == 0) yield break;
+        }
     }
 
     /// <summary>The verified candidate with the most inliers, unless other candidates explain the same region of the

@@ -98,12 +98,21 @@ public sealed partial class TargetIndex(IOptions<RecognitionOptions> options) : 
     /// <summary>The best verified match, or null when no registered target is in the image. Inactive targets
     /// and <paramref name="exclude"/> are left out before the shortlist is cut, so they take no candidate's place;
     /// <paramref name="minInliers"/> overrides the configured minimum (recognize-eval's calibration uses it).</summary>
-    public TargetMatch? Match(ImageFeatures query, Guid? exclude = null, int? minInliers = null)
+    public TargetMatch? Match(ImageFeatures query, Guid? exclude = null, int? minInliers = null) =>
+        Matches(query, exclude, minInliers ?? options.MinInliers, all: false).FirstOrDefault();
+
+    /// <summary>Every registered target in the image, best first (the best is what Match returns): the same image registered
+    /// by several brands, and several targets in one frame (a shelf of logos). Only feature matches are counted beyond the
+    /// best; an empty list when none is there.</summary>
+    public IReadOnlyList<TargetMatch> MatchAll(ImageFeatures query, Guid? exclude = null) =>
+        Matches(query, exclude, options.MinInliers, all: true);
+
+    private List<TargetMatch> Matches(ImageFeatures query, Guid? exclude, int minInliers, bool all)
     {
-        if (query.Count < 8) return null;
+        if (query.Count < 8) return [];
         var descriptors = DescriptorRows(query.Descriptors);
         gate.EnterReadLock();
-        try { return Matched(query, descriptors, exclude, minInliers ?? options.MinInliers); }
+        try { return Matched(query, descriptors, exclude, minInliers, all); }
         finally { gate.ExitReadLock(); }
     }
 
