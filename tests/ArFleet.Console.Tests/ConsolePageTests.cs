@@ -60,6 +60,22 @@ public sealed class ConsolePageTests(ConsoleFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task A_brand_uploading_a_poster_another_brand_registered_is_warned_on_its_target_without_naming_the_other()
+    {
+        var first = await Client.CreateTenantAsync("Console Poster Owner", "brand");
+        var (_, poster) = await Client.CreateActiveTargetAsync(first.ApiKey, seed: 106);
+        var second = await Client.CreateTenantAsync("Console Poster Agency", "brand");
+        SignIn(second.ApiKey, null);
+
+        Browser.Find("#target-files").SendKeys(TempFile("agency-poster.png", poster));
+        var notice = Browser.Until(d => d.FindElements(By.CssSelector("#targets tr[data-target-id] .notice"))
+            .FirstOrDefault(n => n.Text.Contains("Another brand")), "the shared-image warning");
+        Assert.DoesNotContain("Console Poster Owner", notice.Text);
+        Assert.Equal("active", Browser.Find("#targets tr[data-target-id] .status").Text);
+        Browser.Screenshot("09-target-shared-with-another-brand");
+    }
+
+    [Fact]
     public async Task A_scan_sent_through_the_scanner_pages_file_input_shows_rewarded_and_the_voucher_and_the_dashboard_counts_it()
     {
         var brand = await Client.CreateTenantAsync("Scanner Tea", "brand");

@@ -35,7 +35,8 @@ export async function render(main) {
         h('td', {}, t.reason && h('div', { class: 'reason' }, t.reason),
           t.nearDuplicateOf && h('div', { class: 'notice' }, 'Nearly the same as your target ',
             byId.get(t.nearDuplicateOf)?.name ?? t.nearDuplicateOf, ': scans of either would be ambiguous.'),
-          t.sharedWithAnotherBrand && h('div', { class: 'notice' }, 'Another brand has an active target that matches this one.')),
+          t.sharedWithAnotherBrand && h('div', { class: 'notice' }, 'Another brand has an active target that matches this one: '
+            + 'a scan of it goes to the campaign with the higher priority (then the newer) among both brands\' campaigns.')),
         h('td', {}, actions(t))))));
   }
 
