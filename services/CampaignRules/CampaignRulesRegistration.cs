@@ -7,7 +7,7 @@ public static class CampaignRulesRegistration
     public static IHostApplicationBuilder AddCampaignRules(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<TargetStore>().AddSingleton<CampaignStore>().AddSingleton<CampaignCache>()
-            .AddSingleton<CampaignStatsStore>();
+            .AddSingleton<CampaignStatsStore>().AddSingleton<CampaignMetrics>();
         builder.Services.Configure<TenantOptions>(builder.Configuration.GetSection("Tenants"));
         builder.Services.AddHostedService<CampaignCacheLoader>();
         return builder;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ArFleet.Contracts;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace ArFleet.CampaignRules;
 
@@ -12,18 +13,43 @@ public sealed class CampaignStatsStore(NpgsqlDataSource db)
 
     public record Stats(long Scans, Dictionary<string, long> Outcomes, List<Minute> PerMinute);
 
+    /// <summary>The campaign's scans that recognition suspected of being a recapture or a duplicate image (as its policy shows
+    /// them: an ignored signal is not counted), and those its policy refused for either.</summary>
+    public record FraudCounts(long SuspectedRecapture, long DuplicateImage, long Refused);
+
     /// <summary>The outcome as the API names it (camelCase).</summary>
     public static string OutcomeName(ScanOutcome outcome) => JsonNamingPolicy.CamelCase.ConvertName(outcome.ToString());
 
-    public async Task RecordAsync(ScanResolved scan, CancellationToken cancellationToken)
+    /// <summary>Counts the scan's result once; false when it was counted before (a redelivery).</summary>
+    public async Task<bool> RecordAsync(ScanResolved scan, CancellationToken cancellationToken)
     {
         await using var command = db.CreateCommand(
-            "INSERT INTO campaign_scan_outcomes (scan_id, campaign_id, outcome, resolved_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING");
+            "INSERT INTO campaign_scan_outcomes (scan_id, campaign_id, outcome, resolved_at, fraud_reasons) VALUES ($1, $2, $3, $4, $5) " +
+            "ON CONFLICT DO NOTHING");
         command.Parameters.AddWithValue(scan.ScanId);
         command.Parameters.AddWithValue(scan.CampaignId!.Value);
         command.Parameters.AddWithValue(OutcomeName(scan.Outcome));
         command.Parameters.AddWithValue(scan.OccurredAt);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        command.Parameters.Add(new NpgsqlParameter
+        {
+            NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text,
+            Value = scan.Fraud is { Reasons.Length: > 0 } fraud ? fraud.Reasons : DBNull.Value,
+        });
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    public async Task<FraudCounts> FraudCountsAsync(Guid campaignId, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand(
+            "SELECT count(*) FILTER (WHERE $2 = ANY(fraud_reasons)), count(*) FILTER (WHERE $3 = ANY(fraud_reasons)), " +
+            "count(*) FILTER (WHERE outcome = ANY($4)) FROM campaign_scan_outcomes WHERE campaign_id = $1");
+        command.Parameters.AddWithValue(campaignId);
+        command.Parameters.AddWithValue(FraudSignals.Recapture);
+        command.Parameters.AddWithValue(FraudSignals.DuplicateImage);
+        command.Parameters.AddWithValue(new[] { OutcomeName(ScanOutcome.SuspectedRecapture), OutcomeName(ScanOutcome.DuplicateImage) });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return new FraudCounts(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
     }
 
     /// <summary>Totals since the campaign began, and the last <paramref name="minutes"/> whole minutes up to

@@ -3,9 +3,13 @@ using MassTransit;
 
 namespace ArFleet.CampaignRules;
 
-/// <summary>Counts the outcome of every scan a campaign applied to, for the campaign's dashboard.</summary>
-public sealed class ScanResolvedConsumer(CampaignStatsStore stats) : IConsumer<ScanResolved>
+/// <summary>Counts the outcome of every scan a campaign applied to, for the campaign's dashboard, its fraud counts and
+/// their metric.</summary>
+public sealed class ScanResolvedConsumer(CampaignStatsStore stats, CampaignMetrics metrics) : IConsumer<ScanResolved>
 {
-    public Task Consume(ConsumeContext<ScanResolved> context) =>
-        context.Message.CampaignId is null ? Task.CompletedTask : stats.RecordAsync(context.Message, context.CancellationToken);
+    public async Task Consume(ConsumeContext<ScanResolved> context)
+    {
+        if (context.Message.CampaignId is null) return;
+        if (await stats.RecordAsync(context.Message, context.CancellationToken)) metrics.Resolved(context.Message);
+    }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using ArFleet.ServiceDefaults.Observability;
 using ArFleet.Testing;
 
 namespace ArFleet.EndToEndTests;
@@ -10,6 +11,7 @@ namespace ArFleet.EndToEndTests;
 public sealed class FraudTests(FleetFixture fixture)
 {
     private ArFleetClient Client => fixture.Client;
+    private Fleet Fleet => fixture.Fleet;
 
     [Fact]
     public async Task One_image_sent_by_eight_users_collects_one_reward_and_eight_different_scans_collect_eight()
@@ -19,7 +21,7 @@ public sealed class FraudTests(FleetFixture fixture)
         var targetImage = TestImages.Target(seed: 81); // an image no other test in the shared fleet registers
         var targetId = await Client.UploadTargetAsync(brand.ApiKey, "Lucky Tea poster", targetImage);
         Assert.Equal("active", (string?)(await Client.WaitForTargetGradeAsync(brand.ApiKey, targetId))["status"]);
-        await Client.CreateCampaignAsync(brand.ApiKey, new
+        var campaignId = await Client.CreateCampaignAsync(brand.ApiKey, new
         {
             name = "Spring festival",
             targetIds = new[] { targetId },
@@ -46,6 +48,16 @@ public sealed class FraudTests(FleetFixture fixture)
         Assert.Equal("rewarded", (string?)first["outcome"]);
         Assert.Equal((string?)first["scanId"], (string?)again["scanId"]);
         Assert.Equal("rewarded", (string?)again["outcome"]);
+
+        // The campaign counts its fraud, on the campaign and as a metric: the 7 duplicates, each refused once.
+        var counts = (await Client.GetJsonAsync(Fleet.Campaigns, $"/v1/campaigns/{campaignId}", brand.ApiKey))["fraudCounts"]!;
+        Assert.Equal(7, (long)counts["duplicateImage"]!);
+        Assert.Equal(7, (long)counts["refused"]!);
+        Assert.Equal(0, (long)counts["suspectedRecapture"]!);
+        using var http = new HttpClient();
+        var scrape = await PrometheusScrape.GetAsync(http, new Uri(Fleet.Campaigns, Telemetry.MetricsPath));
+        Assert.Equal(7, scrape.Where(m => m.Name == "arfleet_campaigns_fraud_scans_total" && m.Labels.GetValueOrDefault("campaign_id") == campaignId.ToString()
+            && m.Labels.GetValueOrDefault("signal") == "duplicateImage" && m.Labels.GetValueOrDefault("action") == "refused").Sum(m => m.Value));
     }
 
     private async Task<JsonObject> ScanAsync(string key, byte[] image, string user, string device, string? idempotencyKey = null)

@@ -9,6 +9,7 @@ public static class FleetInstruments
     public const string RecognitionMeter = "ArFleet.Recognition";
     public const string VoucherIssuanceMeter = "ArFleet.VoucherIssuance";
     public const string IsvWebhookMeter = "ArFleet.IsvWebhook";
+    public const string CampaignRulesMeter = "ArFleet.CampaignRules";
 
     /// <summary>Tags: outcome (the API's camelCase ScanOutcome), status.</summary>
     public static readonly FleetInstrument ScansResolved = new(IngestMeter, "arfleet.scans.resolved", "{scan}", InstrumentKind.Counter,
@@ -41,6 +42,11 @@ public static class FleetInstruments
     public static readonly FleetInstrument WebhookAttempts = new(IsvWebhookMeter, "arfleet.webhooks.attempts", "{attempt}", InstrumentKind.Counter,
         "Webhook delivery attempts, by result");
 
+    /// <summary>Tags: campaign_id, signal (recapture, duplicateImage), action (refused, or flagged: rewarded with the signal shown).</summary>
+    public static readonly FleetInstrument CampaignFraudScans = new(CampaignRulesMeter, "arfleet.campaigns.fraud_scans", "{scan}", InstrumentKind.Counter,
+        "Scans a campaign applied to that showed a fraud signal, by signal and by what the campaign's policy did");
+
     public static IReadOnlyList<FleetInstrument> All { get; } =
-        [ScansResolved, RecognitionDuration, BudgetRemaining, BudgetDrift, RedisDrift, LedgerProblems, WebhookBacklog, WebhookAttempts];
+        [ScansResolved, RecognitionDuration, BudgetRemaining, BudgetDrift, RedisDrift, LedgerProblems, WebhookBacklog, WebhookAttempts,
+            CampaignFraudScans];
 }
