@@ -151,13 +151,13 @@ public sealed class RedisBudgetGate(IConnectionMultiplexer redis)
         _ => throw new InvalidOperationException($"Unexpected budget script answer '{verdict}'"),
     };
 
-    /// <summary>Device counters live in the user's home bucket, so a device shared by users of several buckets
-    /// is undercounted here; the ledger's check is exact.</summary>
+    /// <summary>User and device counters are per app (LimitIdentity). Device counters live in the user's home bucket, so
+    /// a device shared by users of several buckets is undercounted here; the ledger's check is exact.</summary>
     private static RedisKey[] Keys(Guid campaignId, int bucket, RewardRequested request, DateTimeOffset now)
     {
         var k = Prefix(campaignId, bucket);
-        return [$"{k}:scan:{request.ScanId:N}", $"{k}:stock", $"{k}:user:{request.UserId}", $"{k}:device:{request.DeviceId}",
-            $"{k}:user-day:{request.UserId}:{request.Limits.DayStart(now).ToUnixTimeSeconds()}", $"{k}:seeded", $"{k}:exhausted"];
+        return [$"{k}:scan:{request.ScanId:N}", $"{k}:stock", $"{k}:user:{request.AppUser()}", $"{k}:device:{request.AppDevice()}",
+            $"{k}:user-day:{request.AppUser()}:{request.Limits.DayStart(now).ToUnixTimeSeconds()}", $"{k}:seeded", $"{k}:exhausted"];
     }
 
     private static string Prefix(Guid campaignId, int bucket) => $"vouchers:{{{campaignId:N}:{bucket}}}";

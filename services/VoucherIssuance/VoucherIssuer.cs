@@ -31,7 +31,7 @@ public sealed class VoucherIssuer(RedisBudgetGate gate, VoucherLedger ledger, Ti
     public async Task<Outcome> IssueAsync(RewardRequested request, CancellationToken cancellationToken)
     {
         var layout = await LayoutAsync(request, cancellationToken);
-        var home = layout.HomeBucket(request.UserId);
+        var home = layout.HomeBucket(request);
         var now = clock.GetUtcNow();
         var verdict = await gate.TryIssueAsync(layout, home, request, VoucherCode.New(), now);
         for (var attempt = 0; verdict is RedisBudgetGate.Verdict.Unseeded && attempt < 3; attempt++)

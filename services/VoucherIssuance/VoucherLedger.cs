@@ -14,7 +14,8 @@ public record Voucher(
 /// <summary>The record of issued vouchers in PostgreSQL, and the exact gate. A campaign's budget is split into
 /// bucket rows whose quotas sum to the budget; a voucher is recorded while its bucket's row lock is held, so
 /// buckets issue in parallel and none goes past its quota. A user's limits are checked under the lock of the
-/// user's home bucket (every request of that user takes it), a device's under an advisory lock of its own.
+/// user's home bucket (every request of that user takes it), a device's under an advisory lock of its own; both count
+/// within the request's app.
 /// Only when a bucket's quota is used up are all of the campaign's rows locked, to move quota from the fullest
 /// bucket or to find that the whole budget is gone.</summary>
 public sealed class VoucherLedger(NpgsqlDataSource db)
@@ -168,10 +169,11 @@ public sealed class VoucherLedger(NpgsqlDataSource db)
     }
 
     /// <summary>In one round trip: locks one bucket's row (or, for bucket null, all of the campaign's rows in bucket
-    /// order), then reads the scan's voucher and the counts its limits need. A user's own requests are serialised by
-    /// the user's home bucket row, which both paths lock; a device can be used by users of several buckets, so its
-    /// count is serialised by a transaction advisory lock, taken after the row locks so that lock order stays the same
-    /// everywhere. Statements of a batch run in order, each seeing what committed before it started.</summary>
+    /// order), then reads the scan's voucher and the counts its limits need, per app (LimitIdentity). A user's own
+    /// requests are serialised by the user's home bucket row, which both paths lock; a device can be used by users of
+    /// several buckets, so its count is serialised by a transaction advisory lock, taken after the row locks so that
+    /// lock order stays the same everywhere. Statements of a batch run in order, each seeing what committed before it
+    /// started.</summary>
     private static async Task<(long[] Remaining, Voucher? Existing, bool LimitReached)> LockAndDecideAsync(NpgsqlConnection connection,
         BudgetLayout layout, int? bucket, RewardRequested request, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -182,13 +184,15 @@ public sealed class VoucherLedger(NpgsqlDataSource db)
             layout.CampaignId, (object?)bucket ?? DBNull.Value));
         batch.BatchCommands.Add(Statement($"SELECT {Columns} FROM vouchers WHERE scan_id = $1", request.ScanId));
         batch.BatchCommands.Add(Statement(
-            "SELECT count(*), count(*) FILTER (WHERE issued_at >= $3) FROM vouchers WHERE campaign_id = $1 AND user_id = $2",
-            layout.CampaignId, request.UserId, request.Limits.DayStart(now)));
+            "SELECT count(*), count(*) FILTER (WHERE issued_at >= $3) FROM vouchers " +
+            $"WHERE campaign_id = $1 AND user_id = $2 AND {SameApp("$4")}",
+            layout.CampaignId, request.UserId, request.Limits.DayStart(now), request.AppTenantId));
         if (limits.PerDevice > 0)
         {
             batch.BatchCommands.Add(Statement("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-                $"voucher-device:{layout.CampaignId:N}:{request.DeviceId}"));
-            batch.BatchCommands.Add(Statement("SELECT count(*) FROM vouchers WHERE campaign_id = $1 AND device_id = $2", layout.CampaignId, request.DeviceId));
+                $"voucher-device:{layout.CampaignId:N}:{request.AppDevice()}"));
+            batch.BatchCommands.Add(Statement($"SELECT count(*) FROM vouchers WHERE campaign_id = $1 AND device_id = $2 AND {SameApp("$3")}",
+                layout.CampaignId, request.DeviceId, request.AppTenantId));
         }
 
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
@@ -211,6 +215,10 @@ public sealed class VoucherLedger(NpgsqlDataSource db)
         return (remaining, existing, reached);
     }
 
+    /// <summary>The limits count the request's app; a voucher recorded before vouchers had an app (NULL) counts in
+    /// every app, so that upgrading never lets a limit be exceeded.</summary>
+    private static string SameApp(string parameter) => $"(app_tenant_id = {parameter} OR app_tenant_id IS NULL)";
+
     private static NpgsqlBatchCommand Statement(string sql, params object[] values)
     {
         var command = new NpgsqlBatchCommand(sql);
@@ -223,16 +231,16 @@ public sealed class VoucherLedger(NpgsqlDataSource db)
     private static async Task<Voucher> InsertAsync(NpgsqlConnection connection, BudgetLayout layout, int bucket, RewardRequested request, string code,
         DateTimeOffset now, CancellationToken cancellationToken)
     {
-        const string columns = "code, scan_id, campaign_id, tenant_id, user_id, device_id, value_cents, currency, issued_at, expires_at, bucket";
+        const string columns = "code, scan_id, campaign_id, tenant_id, user_id, device_id, value_cents, currency, issued_at, expires_at, bucket, app_tenant_id";
         var insert = layout.IsRedEnvelopePool
             ? "WITH envelope AS (UPDATE red_envelopes SET scan_id = $2 WHERE campaign_id = $3 AND seq = " +
               "(SELECT seq FROM red_envelopes WHERE campaign_id = $3 AND bucket = $11 AND scan_id IS NULL ORDER BY seq LIMIT 1) RETURNING amount_cents) " +
-              $"INSERT INTO vouchers ({columns}) SELECT $1, $2, $3, $4, $5, $6, amount_cents, $8, $9, $10, $11 FROM envelope RETURNING value_cents"
-            : $"INSERT INTO vouchers ({columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING value_cents";
+              $"INSERT INTO vouchers ({columns}) SELECT $1, $2, $3, $4, $5, $6, amount_cents, $8, $9, $10, $11, $12 FROM envelope RETURNING value_cents"
+            : $"INSERT INTO vouchers ({columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING value_cents";
         var expiresAt = now.AddDays(request.Terms.ValidDays);
         await using var batch = new NpgsqlBatch(connection);
         batch.BatchCommands.Add(Statement(insert, code, request.ScanId, layout.CampaignId, layout.TenantId, request.UserId, request.DeviceId,
-            request.Terms.ValueCents, request.Terms.Currency, now, expiresAt, bucket));
+            request.Terms.ValueCents, request.Terms.Currency, now, expiresAt, bucket, request.AppTenantId));
         batch.BatchCommands.Add(Statement("UPDATE voucher_buckets SET issued = issued + 1 WHERE campaign_id = $1 AND bucket = $2", layout.CampaignId, bucket));
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         var value = await reader.ReadAsync(cancellationToken) ? reader.GetInt64(0)

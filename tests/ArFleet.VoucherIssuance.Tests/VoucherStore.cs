@@ -52,9 +52,12 @@ public sealed class VoucherStore : IAsyncLifetime
         return Convert.ToInt64(await command.ExecuteScalarAsync());
     }
 
+    /// <summary>The app that scans unless a test names another: limits count per app.</summary>
+    public static readonly Guid App = Guid.Parse("a0000000-0000-0000-0000-00000000a990");
+
     public static RewardRequested Request(Guid campaignId, Guid tenantId, string userId, RewardTerms terms, RewardLimits limits, Guid? scanId = null,
-        string? deviceId = null) =>
-        new(scanId ?? Guid.NewGuid(), tenantId, Guid.NewGuid(), campaignId, userId, deviceId ?? $"device-of-{userId}", terms, limits,
+        string? deviceId = null, Guid? appTenantId = null) =>
+        new(scanId ?? Guid.NewGuid(), tenantId, appTenantId ?? App, campaignId, userId, deviceId ?? $"device-of-{userId}", terms, limits,
             new RecognizedTarget(Guid.NewGuid(), 0.9, []), null, DateTimeOffset.UtcNow);
 
     public async Task DisposeAsync()

@@ -27,6 +27,7 @@ await new DatabaseMigrator(postgres, typeof(VoucherIssuer).Assembly, NullLogger<
 await using var dataSource = NpgsqlDataSource.Create(postgres);
 var gate = new RedisBudgetGate(redis);
 var ledger = new VoucherLedger(dataSource);
+var app = Guid.NewGuid(); // every request from one app, whose users' limits count
 
 Console.WriteLine($"Redis {redisAddress} (database {redisDatabase}), {Environment.ProcessorCount} cores, {requests:N0} requests per Redis measurement");
 Console.WriteLine($"{"what",-58} {"per second",12} {"ratio",8}");
@@ -85,7 +86,7 @@ double RedisBenchmark(int count)
 }
 
 RewardRequested Request(Guid campaignId, Guid tenantId, int i, RewardTerms terms, RewardLimits limits) =>
-    new(Guid.NewGuid(), tenantId, Guid.NewGuid(), campaignId, $"user-{i}", $"device-{i}", terms, limits,
+    new(Guid.NewGuid(), tenantId, app, campaignId, $"user-{i}", $"device-{i}", terms, limits,
         new RecognizedTarget(Guid.NewGuid(), 0.9, []), null, DateTimeOffset.UtcNow);
 
 // Runs count calls with `inFlight` of them outstanding at a time (like a consumer's prefetch); returns calls per second.
@@ -110,7 +111,7 @@ async Task<double> GateRateAsync(int buckets, int count)
     return await RateAsync(count, 256, async i =>
     {
         var request = Request(layout.CampaignId, layout.TenantId, i, terms, new RewardLimits(0, 0, 0));
-        if (await gate.TryIssueAsync(layout, layout.HomeBucket(request.UserId), request, "BENCHMARKCODE", now) is not RedisBudgetGate.Verdict.Issue)
+        if (await gate.TryIssueAsync(layout, layout.HomeBucket(request), request, "BENCHMARKCODE", now) is not RedisBudgetGate.Verdict.Issue)
             throw new InvalidOperationException("The gate did not issue.");
     });
 }
