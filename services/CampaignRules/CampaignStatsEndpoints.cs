@@ -14,7 +14,7 @@ public static class CampaignStatsEndpoints
     public static void MapCampaignStatsEndpoints(this WebApplication app) =>
         app.MapGet("/v1/campaigns/{campaignId:guid}/stats", GetStatsAsync)
             .WithSummary("What a campaign's scans came to: outcomes and scans per minute")
-            .WithTags("Campaigns").RequireAuthorization(ApiPolicies.BrandOrIsv);
+            .WithTags("Campaigns").RequireRateLimiting(ApiRateLimits.PerKey).RequireAuthorization(ApiPolicies.BrandOrIsv);
 
     /// <summary>GET /v1/campaigns/{id}/stats?minutes=30: what the campaign's scans came to, for the console's dashboard
     /// (issued and remaining are on the campaign itself).</summary>
