@@ -11,16 +11,20 @@ public record GeoFence(double Lat, double Lon, double RadiusMeters);
 
 public record ActionSpec(string? Type, string? Url, string? AppId, string? Path);
 
-/// <summary>What a campaign does with a scan recognition suspects (see FraudSignals): refuse it (the default), flag it (reward
-/// it, with the signals in the result and webhook) or ignore the signal.</summary>
-public record FraudPolicy(string? Recapture, string? DuplicateImage)
+/// <summary>What a campaign does with a scan recognition suspects (see FraudSignals): refuse it, flag it (reward it, with the
+/// signals in the result and webhook) or ignore the signal. Recaptures and duplicate images are refused by default; a device
+/// used by more than MaxUsersPerDevice users, or a user on more than MaxDevicesPerUser devices, in a day (Devices) is
+/// flagged by default, since a family may share a phone.</summary>
+public record FraudPolicy(string? Recapture, string? DuplicateImage, string? Devices = null, int? MaxUsersPerDevice = null, int? MaxDevicesPerUser = null)
 {
     public const string Refuse = "refuse", Flag = "flag", Ignore = "ignore";
     public static readonly string[] Actions = [Refuse, Flag, Ignore];
-    public static readonly FraudPolicy Default = new(Refuse, Refuse);
+    public const int DefaultMaxUsersPerDevice = 5, DefaultMaxDevicesPerUser = 5, MaxCap = 1000;
+    public static readonly FraudPolicy Default = new FraudPolicy(null, null).Effective();
 
     /// <summary>The policy with every unset field at its default.</summary>
-    public FraudPolicy Effective() => new(Recapture ?? Refuse, DuplicateImage ?? Refuse);
+    public FraudPolicy Effective() => new(Recapture ?? Refuse, DuplicateImage ?? Refuse, Devices ?? Flag,
+        MaxUsersPerDevice ?? DefaultMaxUsersPerDevice, MaxDevicesPerUser ?? DefaultMaxDevicesPerUser);
 }
 
 public static class RewardTypes

@@ -49,6 +49,12 @@ public static class CampaignValidator
             return new("fraud.recapture", "must be one of: refuse, flag, ignore");
         if (r.Fraud is { DuplicateImage: { } duplicate } && !FraudPolicy.Actions.Contains(duplicate))
             return new("fraud.duplicateImage", "must be one of: refuse, flag, ignore");
+        if (r.Fraud is { Devices: { } devices } && !FraudPolicy.Actions.Contains(devices))
+            return new("fraud.devices", "must be one of: refuse, flag, ignore");
+        if (r.Fraud is { MaxUsersPerDevice: < 1 or > FraudPolicy.MaxCap })
+            return new("fraud.maxUsersPerDevice", $"must be between 1 and {FraudPolicy.MaxCap}");
+        if (r.Fraud is { MaxDevicesPerUser: < 1 or > FraudPolicy.MaxCap })
+            return new("fraud.maxDevicesPerUser", $"must be between 1 and {FraudPolicy.MaxCap}");
         if (r.Apps is { Length: 0 }) return new("apps", "must name at least one app tenant, or be left out to serve every app");
         if (r.Apps is { Length: > MaxApps }) return new("apps", $"at most {MaxApps} apps per campaign");
         return null;

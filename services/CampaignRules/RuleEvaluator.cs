@@ -12,8 +12,8 @@ public abstract record RuleDecision
     public sealed record RequestReward(Campaign Campaign) : RuleDecision;
 }
 
-/// <summary>The scan as rules see it; Fraud is what recognition found suspicious in it.</summary>
-public record ScanFacts(Guid ScanId, DateTimeOffset At, GeoPoint? Location, FraudSignals? Fraud = null);
+/// <summary>The scan as rules see it; Fraud is what recognition found suspicious in it, Devices who scans from where.</summary>
+public record ScanFacts(Guid ScanId, DateTimeOffset At, GeoPoint? Location, FraudSignals? Fraud = null, DeviceActivity? Devices = null);
 
 public static class RuleEvaluator
 {
@@ -34,21 +34,40 @@ public static class RuleEvaluator
 
         var winner = running.FirstOrDefault(c => IsInside(c.GeoFence, scan.Location));
         if (winner is null) return new RuleDecision.Resolve(ScanOutcome.OutsideGeoFence, running[0]);
-        if (Refusal(winner.FraudPolicy, scan.Fraud) is { } refused) return new RuleDecision.Resolve(refused, winner);
+        if (Refusal(winner.FraudPolicy, Signals(winner.FraudPolicy, scan.Fraud, scan.Devices)) is { } refused)
+            return new RuleDecision.Resolve(refused, winner);
         if (winner.Reward.Type == RewardTypes.None || !Draw(lotterySeed, scan.ScanId, winner.WinProbability))
             return new RuleDecision.Resolve(ScanOutcome.NoReward, winner);
         return new RuleDecision.RequestReward(winner);
     }
 
     /// <summary>The outcome of a scan the campaign's fraud policy refuses, or null: an image another user or device sent
-    /// before (duplicateImage), then a suspected recapture.</summary>
+    /// before (duplicateImage), then a suspected recapture, then a device or user over the campaign's caps (limitReached,
+    /// since they are limits on who may scan from where).</summary>
     public static ScanOutcome? Refusal(FraudPolicy policy, FraudSignals? fraud)
     {
         if (fraud is null) return null;
         if (policy.DuplicateImage == FraudPolicy.Refuse && fraud.Reasons.Contains(FraudSignals.DuplicateImage)) return ScanOutcome.DuplicateImage;
         if (policy.Recapture == FraudPolicy.Refuse && fraud.Reasons.Contains(FraudSignals.Recapture)) return ScanOutcome.SuspectedRecapture;
+        if (policy.Devices == FraudPolicy.Refuse && fraud.Reasons.Any(IsDeviceReason)) return ScanOutcome.LimitReached;
         return null;
     }
+
+    /// <summary>Recognition's signals with the device reasons the campaign's caps give (unless its policy ignores devices):
+    /// sharedDevice when more users than MaxUsersPerDevice scanned from the device, manyDevices when the user scanned from
+    /// more devices than MaxDevicesPerUser.</summary>
+    public static FraudSignals? Signals(FraudPolicy policy, FraudSignals? fraud, DeviceActivity? devices)
+    {
+        if (devices is null || policy.Devices == FraudPolicy.Ignore) return fraud;
+        string[] reasons = [
+            .. devices.UsersOnDevice > policy.MaxUsersPerDevice ? [FraudSignals.SharedDevice] : Array.Empty<string>(),
+            .. devices.DevicesOfUser > policy.MaxDevicesPerUser ? [FraudSignals.ManyDevices] : Array.Empty<string>(),
+        ];
+        if (reasons.Length == 0) return fraud;
+        return fraud is null ? new FraudSignals(null, reasons) : fraud with { Reasons = [.. fraud.Reasons, .. reasons] };
+    }
+
+    private static bool IsDeviceReason(string reason) => reason is FraudSignals.SharedDevice or FraudSignals.ManyDevices;
 
     /// <summary>The signals the scan's result and webhook show under the policy: a signal the campaign ignores is left out
     /// (the recapture score and its cues, or duplicateImage); without a campaign, all of them.</summary>
@@ -57,7 +76,7 @@ public static class RuleEvaluator
         if (fraud is null || policy is null) return fraud;
         var recapture = policy.Recapture != FraudPolicy.Ignore;
         var duplicate = policy.DuplicateImage != FraudPolicy.Ignore;
-        var reasons = fraud.Reasons.Where(r => r == FraudSignals.DuplicateImage ? duplicate : recapture).ToArray();
+        var reasons = fraud.Reasons.Where(r => r == FraudSignals.DuplicateImage ? duplicate : IsDeviceReason(r) || recapture).ToArray();
         return recapture ? fraud with { Reasons = reasons } : reasons.Length == 0 ? null : new FraudSignals(null, reasons);
     }
 

@@ -19,7 +19,8 @@ public sealed class ScanRecognizedConsumer(CampaignCache cache, IConfiguration c
             .Where(c => c.Serves(scan.AppTenantId))
             .DistinctBy(c => c.CampaignId);
         var all = scan.Targets is null ? null : targets.Select(t => t.Target).ToArray();
-        switch (RuleEvaluator.Evaluate(campaigns, new ScanFacts(scan.ScanId, scan.OccurredAt, scan.Location, scan.Fraud), lotterySeed, cache.IsSpent))
+        switch (RuleEvaluator.Evaluate(campaigns, new ScanFacts(scan.ScanId, scan.OccurredAt, scan.Location, scan.Fraud, scan.Devices), lotterySeed,
+                    cache.IsSpent))
         {
             case RuleDecision.RequestReward(var campaign):
                 var r = campaign.Reward;
@@ -29,17 +30,20 @@ public sealed class ScanRecognizedConsumer(CampaignCache cache, IConfiguration c
                         ? new RewardTerms(r.Count!.Value, 0, r.Currency ?? "CNY", r.ValidDays ?? 30, r.TotalCents!.Value)
                         : new RewardTerms(r.Budget!.Value, r.ValueCents!.Value, r.Currency!, r.ValidDays!.Value),
                     campaign.ToLimits(scan.OccurredAt), AppliedThrough(campaign, targets).Target, campaign.ToAction(), DateTimeOffset.UtcNow,
-                    RuleEvaluator.Shown(campaign.FraudPolicy, scan.Fraud), all));
+                    Shown(campaign, scan), all));
                 break;
             case RuleDecision.Resolve(var outcome, var campaign):
                 var owned = campaign is null ? targets[0] : AppliedThrough(campaign, targets);
                 await context.Publish(new ScanResolved(
                     scan.ScanId, owned.TenantId, scan.AppTenantId, ScanStatus.Resolved, outcome, campaign?.CampaignId,
-                    owned.Target, null, campaign?.ToAction(), DateTimeOffset.UtcNow, Fraud: RuleEvaluator.Shown(campaign?.FraudPolicy, scan.Fraud),
+                    owned.Target, null, campaign?.ToAction(), DateTimeOffset.UtcNow, Fraud: campaign is null ? scan.Fraud : Shown(campaign, scan),
                     Targets: all));
                 break;
         }
     }
+
+    private static FraudSignals? Shown(Campaign campaign, ScanRecognized scan) =>
+        RuleEvaluator.Shown(campaign.FraudPolicy, RuleEvaluator.Signals(campaign.FraudPolicy, scan.Fraud, scan.Devices));
 
     /// <summary>The best of the scan's targets that the campaign shows.</summary>
     private static OwnedTarget AppliedThrough(Campaign campaign, OwnedTarget[] targets) =>

@@ -15,6 +15,7 @@ public static class RecognitionRegistration
             .AddSingleton(_ => new RecaptureDetector())
             .AddSingleton<ScanRecognizer>()
             .AddSingleton<ImageReuseRegistry>()
+            .AddSingleton<DeviceActivityRegistry>()
             .AddSingleton<RecognitionMetrics>()
             .AddSingleton<TargetFeatureStore>()
             .AddSingleton<TargetIndexLoader>()

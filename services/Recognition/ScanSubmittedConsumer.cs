@@ -5,12 +5,13 @@ using MassTransit;
 
 namespace ArFleet.Recognition;
 
-/// <summary>Recognises the targets in a submitted frame (every one that verifies, best first) and, once recognised, judges whether the frame is a photo of a
-/// screen or a print (RecaptureDetector) and whether another user or device sent the same image (ImageReuseRegistry): both
-/// go to campaign-rules as the scan's fraud signals, whose campaign policy decides. A frame that cannot be used is a result
+/// <summary>Recognises the targets in a submitted frame (every one that verifies, best first) and, once recognised, judges
+/// whether the frame is a photo of a screen or a print (RecaptureDetector) and whether another user or device sent the
+/// same image (ImageReuseRegistry), and counts who scans from which device (DeviceActivityRegistry): these go to
+/// campaign-rules as the scan's fraud signals, whose campaign policy decides. A frame that cannot be used is a result
 /// (ScanUnrecognized with the reason), not a failure: the worker goes on with the next scan.</summary>
 public sealed class ScanSubmittedConsumer(
-    ImageClaimCheck claimCheck, ScanRecognizer recognizer, ImageReuseRegistry reuse, RecognitionMetrics metrics,
+    ImageClaimCheck claimCheck, ScanRecognizer recognizer, ImageReuseRegistry reuse, DeviceActivityRegistry devices, RecognitionMetrics metrics,
     ILogger<ScanSubmittedConsumer> logger) : IConsumer<ScanSubmitted>
 {
     public async Task Consume(ConsumeContext<ScanSubmitted> context)
@@ -27,11 +28,14 @@ public sealed class ScanSubmittedConsumer(
         }
 
         var result = Recognize(scan, image, out var fingerprint);
-        if (result is ScanRecognized recognized && fingerprint is { } prints
-            && await reuse.EarlierSenderAsync(recognized.Target.TargetId, prints, scan.ScanId, scan.UserId, scan.DeviceId) is { } earlier)
+        if (result is ScanRecognized recognized && fingerprint is { } prints)
         {
-            logger.LogInformation("Scan {ScanId} sends the image of scan {EarlierScanId} again", scan.ScanId, earlier);
-            result = recognized with { Fraud = recognized.Fraud! with { Reasons = [.. recognized.Fraud.Reasons, FraudSignals.DuplicateImage] } };
+            if (await reuse.EarlierSenderAsync(recognized.Target.TargetId, prints, scan.ScanId, scan.UserId, scan.DeviceId) is { } earlier)
+            {
+                logger.LogInformation("Scan {ScanId} sends the image of scan {EarlierScanId} again", scan.ScanId, earlier);
+                recognized = recognized with { Fraud = recognized.Fraud! with { Reasons = [.. recognized.Fraud.Reasons, FraudSignals.DuplicateImage] } };
+            }
+            result = recognized with { Devices = await devices.RecordAsync(recognized.Target.TargetId, scan.TenantId, scan.UserId, scan.DeviceId) };
         }
         await context.Publish(result, result.GetType());
         metrics.Published(result, Stopwatch.GetElapsedTime(started));

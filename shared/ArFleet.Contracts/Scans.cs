@@ -29,11 +29,17 @@ public record ScanRecognized(
     RecognizedTarget Target,
     DateTimeOffset OccurredAt,
     FraudSignals? Fraud = null,
-    OwnedTarget[]? Targets = null)
+    OwnedTarget[]? Targets = null,
+    DeviceActivity? Devices = null)
 {
     /// <summary>Every target recognised, best first.</summary>
     public OwnedTarget[] AllTargets => Targets ?? [new OwnedTarget(TenantId, Target)];
 }
+
+/// <summary>Over the last day, for the scan's best target and app: how many distinct users scanned it from this device, and
+/// from how many distinct devices this user did (each including this scan). Campaign-rules compares them with the
+/// campaign's caps.</summary>
+public record DeviceActivity(int UsersOnDevice, int DevicesOfUser);
 
 /// <summary>A recognised target and the brand that registered it.</summary>
 public record OwnedTarget(Guid TenantId, RecognizedTarget Target);
@@ -77,6 +83,10 @@ public record FraudSignals(double? RecaptureScore, string[] Reasons)
 {
     public const string Recapture = "recapture";
     public const string DuplicateImage = "duplicateImage";
+    /// <summary>The device was used by more users than the campaign allows (fraud.maxUsersPerDevice).</summary>
+    public const string SharedDevice = "sharedDevice";
+    /// <summary>The user scanned from more devices than the campaign allows (fraud.maxDevicesPerUser).</summary>
+    public const string ManyDevices = "manyDevices";
 }
 
 /// <summary>Corners are the target's four corners in query-image pixels, clockwise from top-left.</summary>

@@ -60,6 +60,32 @@ public sealed class FraudTests(FleetFixture fixture)
             && m.Labels.GetValueOrDefault("signal") == "duplicateImage" && m.Labels.GetValueOrDefault("action") == "refused").Sum(m => m.Value));
     }
 
+    [Fact]
+    public async Task A_device_shared_by_more_users_than_the_campaign_allows_is_refused_and_the_reason_says_why()
+    {
+        var brand = await Client.CreateTenantAsync("Farm Watch Tea", "brand");
+        var app = await Client.CreateTenantAsync("Farm Watch App", "app");
+        var (targetId, image) = await Client.CreateActiveTargetAsync(brand.ApiKey, seed: 107);
+        await Client.CreateCampaignAsync(brand.ApiKey, ArFleetClient.VoucherCampaign(targetId, budget: 50,
+            ("fraud", new { devices = "refuse", maxUsersPerDevice = 2, maxDevicesPerUser = 3 })));
+
+        // Different photos, so that only the device links the accounts.
+        var onFarmPhone = new List<JsonObject>();
+        for (var user = 1; user <= 4; user++)
+            onFarmPhone.Add(await ScanAsync(app.ApiKey, TestImages.CameraScan(image, seed: 700 + user).Jpeg, $"farm-account-{user}", "farm-phone"));
+        Assert.Equal(["rewarded", "rewarded", "limitReached", "limitReached"], onFarmPhone.Select(s => (string?)s["outcome"]));
+        Assert.All(onFarmPhone.Skip(2), s => Assert.Contains("sharedDevice", s["fraud"]!["reasons"]!.AsArray().Select(r => (string?)r)));
+        Assert.DoesNotContain("sharedDevice", onFarmPhone[0]["fraud"]!["reasons"]!.AsArray().Select(r => (string?)r));
+
+        // One account hopping devices: the fourth device is one too many.
+        var hops = new List<JsonObject>();
+        for (var device = 1; device <= 4; device++)
+            hops.Add(await ScanAsync(app.ApiKey, TestImages.CameraScan(image, seed: 710 + device).Jpeg, "hopper", $"hopper-phone-{device}"));
+        Assert.Equal("rewarded", (string?)hops[0]["outcome"]);
+        Assert.Equal("limitReached", (string?)hops[3]["outcome"]);
+        Assert.Contains("manyDevices", hops[3]["fraud"]!["reasons"]!.AsArray().Select(r => (string?)r));
+    }
+
     private async Task<JsonObject> ScanAsync(string key, byte[] image, string user, string device, string? idempotencyKey = null)
     {
         using var response = await Client.SubmitScanAsync(key, image, user, device, wait: 10, idempotencyKey: idempotencyKey);

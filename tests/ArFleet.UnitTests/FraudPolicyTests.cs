@@ -28,6 +28,29 @@ public class FraudPolicyTests
     }
 
     [Fact]
+    public void A_device_or_user_over_the_campaigns_caps_is_flagged_by_default_and_refused_as_a_limit_when_the_policy_says_refuse()
+    {
+        var clean = new FraudSignals(0.1, []);
+        var farm = new DeviceActivity(UsersOnDevice: 6, DevicesOfUser: 1); // over the default cap of 5 users a device
+        var hopper = new DeviceActivity(UsersOnDevice: 1, DevicesOfUser: 3);
+        RuleDecision Decide(FraudPolicy? policy, DeviceActivity devices) =>
+            RuleEvaluator.Evaluate([Campaign(policy)], new ScanFacts(Guid.NewGuid(), Start.AddHours(1), null, clean, devices), "seed");
+
+        var flagged = Campaign(null).FraudPolicy;
+        Assert.IsType<RuleDecision.RequestReward>(Decide(null, farm));
+        Assert.Equal([FraudSignals.SharedDevice], RuleEvaluator.Shown(flagged, RuleEvaluator.Signals(flagged, clean, farm))!.Reasons);
+        Assert.Empty(RuleEvaluator.Signals(flagged, clean, new DeviceActivity(5, 5))!.Reasons); // at the caps is still allowed
+
+        var strict = new FraudPolicy(null, null, FraudPolicy.Refuse, MaxUsersPerDevice: 5, MaxDevicesPerUser: 2);
+        Assert.Equal(ScanOutcome.LimitReached, Assert.IsType<RuleDecision.Resolve>(Decide(strict, hopper)).Outcome);
+        Assert.Equal([FraudSignals.ManyDevices], RuleEvaluator.Signals(strict.Effective(), clean, hopper)!.Reasons);
+        Assert.IsType<RuleDecision.RequestReward>(Decide(strict, new DeviceActivity(1, 2)));
+
+        var ignoring = new FraudPolicy(null, null, FraudPolicy.Ignore).Effective();
+        Assert.Same(clean, RuleEvaluator.Signals(ignoring, clean, farm));
+    }
+
+    [Fact]
     public void A_scan_that_cannot_be_judged_is_never_refused()
     {
         Assert.IsType<RuleDecision.RequestReward>(Evaluate(Campaign(null), new FraudSignals(null, ["tooSmallToJudge"])));
