@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json.Nodes;
 using ArFleet.Testing;
 
 namespace ArFleet.EndToEndTests;
@@ -45,7 +43,7 @@ public sealed class DaprModeFleetTests(FleetFixture fixture)
 
         using var scan = await client.SubmitScanAsync(app.ApiKey, TestImages.CameraScan(image, seed: 961).Jpeg, "dapr-user",
             "dapr-device"); // ingest checks the key
-        var result = (await scan.Content.ReadFromJsonAsync<JsonObject>())!;
+        var result = await client.ResolvedScanAsync(app.ApiKey, scan);
         Assert.Equal("rewarded", (string?)result["outcome"]);
         var code = (string)result["reward"]!["voucherCode"]!;
         var voucher = await client.GetJsonAsync(fleet.Vouchers, $"/v1/vouchers/{code}", brand.ApiKey); // voucher-issuance checks the key

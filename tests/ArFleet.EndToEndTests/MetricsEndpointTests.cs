@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json.Nodes;
 using ArFleet.ServiceDefaults.Observability;
 using ArFleet.Testing;
 
@@ -27,9 +25,9 @@ public sealed class MetricsEndpointTests(FleetFixture fixture)
 
         using (var rewarded = await Client.SubmitScanAsync(app.ApiKey, TestImages.CameraScan(targetImage, seed: 951).Jpeg, "metrics-user-1",
             "metrics-device-1"))
-            Assert.Equal("rewarded", (string?)(await rewarded.Content.ReadFromJsonAsync<JsonObject>())!["outcome"]);
+            Assert.Equal("rewarded", (string?)(await Client.ResolvedScanAsync(app.ApiKey, rewarded))["outcome"]);
         using (var unrecognized = await Client.SubmitScanAsync(app.ApiKey, TestImages.UnrelatedPhoto(seed: 952), "metrics-user-2", "metrics-device-2"))
-            Assert.Equal("unrecognized", (string?)(await unrecognized.Content.ReadFromJsonAsync<JsonObject>())!["outcome"]);
+            Assert.Equal("unrecognized", (string?)(await Client.ResolvedScanAsync(app.ApiKey, unrecognized))["outcome"]);
         await receiver.WaitForAsync(r => r.Count(d => d.Body.Contains("voucher.issued")) >= 1 && r.Count(d => d.Body.Contains("scan.resolved")) >= 2,
             TimeSpan.FromSeconds(30));
 

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text.Json.Nodes;
 using ArFleet.Testing;
 
 namespace ArFleet.EndToEndTests;
@@ -29,7 +28,7 @@ public sealed class TenantIsolationTests(FleetFixture fixture)
             JsonContent.Create(new { isvTenantId = isv.TenantId }));
         Assert.Equal(HttpStatusCode.Created, grant.StatusCode);
         using var scan = await Client.SubmitScanAsync(appA.ApiKey, TestImages.CameraScan(image, seed: 3).Jpeg, "alice", "phone");
-        var scanBody = (await scan.Content.ReadFromJsonAsync<JsonObject>())!;
+        var scanBody = await Client.ResolvedScanAsync(appA.ApiKey, scan);
         Assert.Equal("rewarded", (string?)scanBody["outcome"]);
         var code = (string)scanBody["reward"]!["voucherCode"]!;
 
