@@ -18,7 +18,7 @@ public record Voucher(
 /// within the request's app.
 /// Only when a bucket's quota is used up are all of the campaign's rows locked, to move quota from the fullest
 /// bucket or to find that the whole budget is gone.</summary>
-public sealed class VoucherLedger(NpgsqlDataSource db)
+public sealed partial class VoucherLedger(NpgsqlDataSource db)
 {
     public abstract record Outcome
     {
@@ -189,8 +189,7 @@ public sealed class VoucherLedger(NpgsqlDataSource db)
             layout.CampaignId, request.UserId, request.Limits.DayStart(now), request.AppTenantId));
         if (limits.PerDevice > 0)
         {
-            batch.BatchCommands.Add(Statement("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-                $"voucher-device:{layout.CampaignId:N}:{request.AppDevice()}"));
+            batch.BatchCommands.Add(Statement("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", DeviceLockKey(layout, request)));
             batch.BatchCommands.Add(Statement($"SELECT count(*) FROM vouchers WHERE campaign_id = $1 AND device_id = $2 AND {SameApp("$3")}",
                 layout.CampaignId, request.DeviceId, request.AppTenantId));
         }
