@@ -8,8 +8,8 @@ namespace ArFleet.VoucherIssuance;
 /// reservations that arrive queue up, and the next transaction records all of them (up to Vouchers:MaxBatch) with one
 /// commit. A reservation's task completes only after the commit that recorded it, so a RewardRequested message is
 /// acknowledged only once its voucher is durable; a crash mid-batch loses nothing that was acknowledged. Alone, a
-/// reservation is recorded at once, as before. If a batch fails, each of its reservations is recorded on its own, so
-/// that one bad reservation fails only itself and each caller gets its own answer.</summary>
+/// reservation is recorded at once, as before. If a batch fails, each of its reservations is recorded on its own (as is
+/// any the batch left out), so that one bad reservation fails only itself and each caller gets its own answer.</summary>
 public sealed class GroupCommit(VoucherLedger ledger, IOptions<VoucherOptions> options, ILogger<GroupCommit> logger)
 {
     private sealed record Pending(VoucherLedger.Reservation Reservation, TaskCompletionSource<VoucherLedger.Outcome> Done);
@@ -63,13 +63,16 @@ public sealed class GroupCommit(VoucherLedger ledger, IOptions<VoucherOptions> o
 
     private async Task RecordAsync(BudgetLayout layout, List<Pending> batch)
     {
+        var alone = batch;
         if (batch.Count > 1)
         {
             try
             {
                 var outcomes = await ledger.IssueBatchAsync(layout, batch.Select(p => p.Reservation).ToList(), CancellationToken.None);
-                for (var i = 0; i < batch.Count; i++) batch[i].Done.SetResult(outcomes[i]);
-                return;
+                alone = [];
+                for (var i = 0; i < batch.Count; i++)
+                    if (outcomes[i] is { } outcome) batch[i].Done.SetResult(outcome);
+                    else alone.Add(batch[i]);
             }
             catch (Exception e)
             {
@@ -77,7 +80,7 @@ public sealed class GroupCommit(VoucherLedger ledger, IOptions<VoucherOptions> o
                     batch.Count);
             }
         }
-        await Task.WhenAll(batch.Select(async p =>
+        await Task.WhenAll(alone.Select(async p =>
         {
             try
             {

@@ -8,30 +8,31 @@ public sealed partial class VoucherLedger
     /// <summary>A reservation to record in its user's home bucket, under the code Redis reserved for it.</summary>
     public record Reservation(int Bucket, RewardRequested Request, string Code, DateTimeOffset Now);
 
-    /// <summary>Group commit: records reservations of one campaign in one transaction, deciding each as
-    /// IssueInBucketAsync would have one after another in the batch's order (an earlier reservation of the same user,
-    /// device or scan counts for a later one). It holds the row locks of the batch's buckets (in bucket order, as the
-    /// slow path takes them) and the advisory locks of its limited devices (in key order, after the rows), so it
-    /// serialises with every other path exactly as one reservation would. A scan that raced in from another bucket
-    /// while the batch was deciding is skipped by the insert; the batch then rolls back and decides again, finding
-    /// it. Throws, recording nothing, on anything else: the caller records each reservation on its own then.</summary>
-    public async Task<IReadOnlyList<Outcome>> IssueBatchAsync(BudgetLayout layout, IReadOnlyList<Reservation> batch, CancellationToken cancellationToken)
+    /// <summary>Group commit: records reservations of one campaign in one transaction and two round trips (BEGIN, the
+    /// locks and the reads; the inserts and COMMIT), deciding each as IssueInBucketAsync would have one after another
+    /// in the batch's order (an earlier reservation of the same user, device or scan counts for a later one). It holds
+    /// the row locks of the batch's buckets (in bucket order, as the slow path takes them) and the advisory locks of its
+    /// limited devices (in key order, after the rows), so it serialises with every other path as one reservation would.
+    /// Returns an outcome for each reservation, or null for one the insert skipped (its scan recorded meanwhile under
+    /// another bucket, which a real message never is, since a scan has one user; or no envelope left where the quota
+    /// promised one): the caller records that one on its own. Throws, having recorded nothing, if a statement fails.</summary>
+    public async Task<IReadOnlyList<Outcome?>> IssueBatchAsync(BudgetLayout layout, IReadOnlyList<Reservation> batch, CancellationToken cancellationToken)
     {
-        for (var attempt = 1; ; attempt++)
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        try
         {
-            await using var connection = await db.OpenConnectionAsync(cancellationToken);
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
             var decision = await DecideBatchAsync(connection, layout, batch, cancellationToken);
-            if (decision.Accepted.Count == 0) return decision.Complete(layout, batch, new Dictionary<Guid, long>());
-            var values = await InsertBatchAsync(connection, layout, batch, decision.Accepted, cancellationToken);
-            if (values.Count == decision.Accepted.Count)
+            if (decision.Accepted.Count == 0)
             {
-                await transaction.CommitAsync(cancellationToken);
-                return decision.Complete(layout, batch, values);
+                await Execute(connection, "COMMIT", cancellationToken);
+                return decision.Complete(layout, batch, new Dictionary<Guid, long>());
             }
-            if (attempt == 2)
-                throw new InvalidOperationException(
-                    $"Campaign {layout.CampaignId}: a batch recorded {values.Count} of its {decision.Accepted.Count} vouchers twice over.");
+            return decision.Complete(layout, batch, await InsertBatchAsync(connection, layout, batch, decision.Accepted, cancellationToken));
+        }
+        catch (Exception) when (connection.State == System.Data.ConnectionState.Open)
+        {
+            await Execute(connection, "ROLLBACK", CancellationToken.None);
+            throw;
         }
     }
 
@@ -43,17 +44,19 @@ public sealed partial class VoucherLedger
         public readonly int[] FirstOfScan = new int[count];
         public readonly List<int> Accepted = [];
 
-        public IReadOnlyList<Outcome> Complete(BudgetLayout layout, IReadOnlyList<Reservation> batch, IReadOnlyDictionary<Guid, long> values)
+        public IReadOnlyList<Outcome?> Complete(BudgetLayout layout, IReadOnlyList<Reservation> batch, IReadOnlyDictionary<Guid, long> values)
         {
             foreach (var i in Accepted)
             {
                 var (_, request, code, now) = batch[i];
-                Outcomes[i] = new Outcome.Issued(new Voucher(code, request.ScanId, layout.CampaignId, layout.TenantId, request.UserId,
-                    values[request.ScanId], request.Terms.Currency, now, now.AddDays(request.Terms.ValidDays), null), New: true);
+                Outcomes[i] = values.TryGetValue(request.ScanId, out var value)
+                    ? new Outcome.Issued(new Voucher(code, request.ScanId, layout.CampaignId, layout.TenantId, request.UserId, value,
+                        request.Terms.Currency, now, now.AddDays(request.Terms.ValidDays), null), New: true)
+                    : null;
             }
             return Outcomes.Select((outcome, i) => FirstOfScan[i] == i
-                ? outcome!
-                : Outcomes[FirstOfScan[i]] is Outcome.Issued first ? first with { New = false } : Outcomes[FirstOfScan[i]]!).ToList();
+                ? outcome
+                : Outcomes[FirstOfScan[i]] is Outcome.Issued first ? first with { New = false } : Outcomes[FirstOfScan[i]]).ToList();
         }
     }
 
@@ -63,6 +66,7 @@ public sealed partial class VoucherLedger
         var requests = batch.Select(r => r.Request).ToArray();
         var limitedDevices = Enumerable.Range(0, batch.Count).Where(i => requests[i].Limits.PerDevice > 0).ToArray();
         await using var statements = new NpgsqlBatch(connection);
+        statements.BatchCommands.Add(Statement("BEGIN"));
         statements.BatchCommands.Add(Statement(
             "SELECT bucket, quota - issued FROM voucher_buckets WHERE campaign_id = $1 AND bucket = ANY($2) ORDER BY bucket FOR UPDATE",
             layout.CampaignId, batch.Select(r => r.Bucket).Distinct().ToArray()));
@@ -132,16 +136,18 @@ public sealed partial class VoucherLedger
         return decision;
     }
 
-    /// <summary>Inserts the accepted vouchers (each claiming the next of its bucket's envelopes, for a pool) and counts
-    /// them in their buckets, in one round trip; in scan order, so that two batches cannot deadlock on the unique key.
-    /// Returns each inserted voucher's value by scan: a scan missing from it was recorded by another transaction
-    /// meanwhile (or its bucket had no envelope left).</summary>
+    /// <summary>Inserts the accepted vouchers (each claiming the next of its bucket's envelopes, for a pool), counts those
+    /// inserted in their buckets and commits, in one round trip; in scan order, so that two batches cannot deadlock on
+    /// the unique key. Returns each inserted voucher's value by scan.</summary>
     private static async Task<Dictionary<Guid, long>> InsertBatchAsync(NpgsqlConnection connection, BudgetLayout layout, IReadOnlyList<Reservation> batch,
         IReadOnlyList<int> accepted, CancellationToken cancellationToken)
     {
         const string columns = "code, scan_id, campaign_id, tenant_id, user_id, device_id, value_cents, currency, issued_at, expires_at, bucket, app_tenant_id";
         const string items = "unnest($3::text[], $4::uuid[], $5::text[], $6::text[], $7::bigint[], $8::text[], $9::timestamptz[], $10::timestamptz[], " +
             "$11::int[], $12::uuid[]) WITH ORDINALITY AS t(code, scan_id, user_id, device_id, value_cents, currency, issued_at, expires_at, bucket, app, i)";
+        const string counted = "counted AS (UPDATE voucher_buckets b SET issued = b.issued + n.n, last_issued_at = now() " +
+            "FROM (SELECT bucket, count(*) AS n FROM inserted GROUP BY bucket) AS n WHERE b.campaign_id = $1 AND b.bucket = n.bucket) " +
+            "SELECT scan_id, value_cents FROM inserted";
         var insert = layout.IsRedEnvelopePool
             ? $"WITH items AS (SELECT * FROM {items}), " +
               "wanted AS (SELECT i, bucket, row_number() OVER (PARTITION BY bucket ORDER BY i) AS n FROM items), " +
@@ -149,12 +155,13 @@ public sealed partial class VoucherLedger
               "(SELECT seq, row_number() OVER (ORDER BY seq) AS n FROM (SELECT seq FROM red_envelopes WHERE campaign_id = $1 AND bucket = b.bucket " +
               "AND scan_id IS NULL ORDER BY seq LIMIT b.k) AS s) AS e), " +
               "claimed AS (UPDATE red_envelopes r SET scan_id = it.scan_id FROM free f JOIN wanted w ON w.bucket = f.bucket AND w.n = f.n " +
-              "JOIN items it ON it.i = w.i WHERE r.campaign_id = $1 AND r.seq = f.seq RETURNING r.scan_id, r.amount_cents) " +
-              $"INSERT INTO vouchers ({columns}) SELECT it.code, it.scan_id, $1, $2, it.user_id, it.device_id, c.amount_cents, it.currency, it.issued_at, " +
-              "it.expires_at, it.bucket, it.app FROM items it JOIN claimed c ON c.scan_id = it.scan_id ORDER BY it.scan_id " +
-              "ON CONFLICT (scan_id) DO NOTHING RETURNING scan_id, value_cents"
-            : $"INSERT INTO vouchers ({columns}) SELECT t.code, t.scan_id, $1, $2, t.user_id, t.device_id, t.value_cents, t.currency, t.issued_at, " +
-              $"t.expires_at, t.bucket, t.app FROM {items} ORDER BY t.scan_id ON CONFLICT (scan_id) DO NOTHING RETURNING scan_id, value_cents";
+              "JOIN items it ON it.i = w.i WHERE r.campaign_id = $1 AND r.seq = f.seq RETURNING r.scan_id, r.amount_cents), " +
+              $"inserted AS (INSERT INTO vouchers ({columns}) SELECT it.code, it.scan_id, $1, $2, it.user_id, it.device_id, c.amount_cents, it.currency, " +
+              "it.issued_at, it.expires_at, it.bucket, it.app FROM items it JOIN claimed c ON c.scan_id = it.scan_id ORDER BY it.scan_id " +
+              $"ON CONFLICT (scan_id) DO NOTHING RETURNING scan_id, value_cents, bucket), {counted}"
+            : $"WITH inserted AS (INSERT INTO vouchers ({columns}) SELECT t.code, t.scan_id, $1, $2, t.user_id, t.device_id, t.value_cents, t.currency, " +
+              $"t.issued_at, t.expires_at, t.bucket, t.app FROM {items} ORDER BY t.scan_id ON CONFLICT (scan_id) DO NOTHING " +
+              $"RETURNING scan_id, value_cents, bucket), {counted}";
         var rows = accepted.Select(i => batch[i]).ToArray();
         await using var statements = new NpgsqlBatch(connection);
         statements.BatchCommands.Add(Statement(insert, layout.CampaignId, layout.TenantId, rows.Select(r => r.Code).ToArray(),
@@ -162,14 +169,12 @@ public sealed partial class VoucherLedger
             rows.Select(r => r.Request.Terms.ValueCents).ToArray(), rows.Select(r => r.Request.Terms.Currency).ToArray(), rows.Select(r => r.Now).ToArray(),
             rows.Select(r => r.Now.AddDays(r.Request.Terms.ValidDays)).ToArray(), rows.Select(r => r.Bucket).ToArray(),
             rows.Select(r => r.Request.AppTenantId).ToArray()));
-        statements.BatchCommands.Add(Statement(
-            "UPDATE voucher_buckets b SET issued = b.issued + t.n, last_issued_at = now() " +
-            "FROM (SELECT bucket, count(*) AS n FROM unnest($2::int[]) AS bucket GROUP BY bucket) AS t WHERE b.campaign_id = $1 AND b.bucket = t.bucket",
-            layout.CampaignId, rows.Select(r => r.Bucket).ToArray()));
+        statements.BatchCommands.Add(Statement("COMMIT"));
         await statements.PrepareAsync(cancellationToken);
         await using var reader = await statements.ExecuteReaderAsync(cancellationToken);
         var values = new Dictionary<Guid, long>();
         while (await reader.ReadAsync(cancellationToken)) values[reader.GetGuid(0)] = reader.GetInt64(1);
+        while (await reader.NextResultAsync(cancellationToken)) { } // the COMMIT's answer: only then is anything recorded
         return values;
     }
 

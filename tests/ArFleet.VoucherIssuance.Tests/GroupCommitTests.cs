@@ -22,14 +22,14 @@ public class GroupCommitTests(VoucherStore store)
         return (layout, tenantId);
     }
 
-    private static VoucherLedger.Outcome.Issued AssertIssued(VoucherLedger.Outcome outcome, bool isNew)
+    private static VoucherLedger.Outcome.Issued AssertIssued(VoucherLedger.Outcome? outcome, bool isNew)
     {
         var issued = Assert.IsType<VoucherLedger.Outcome.Issued>(outcome);
         Assert.Equal(isNew, issued.New);
         return issued;
     }
 
-    private static void AssertLimitReached(VoucherLedger.Outcome outcome) =>
+    private static void AssertLimitReached(VoucherLedger.Outcome? outcome) =>
         Assert.Equal(RewardDenialReason.LimitReached, Assert.IsType<VoucherLedger.Outcome.Denied>(outcome).Reason);
 
     private async Task AssertLedgerConsistentAsync(Guid campaignId)
