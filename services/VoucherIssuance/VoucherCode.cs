@@ -11,8 +11,12 @@ public static class VoucherCode
 
     public static string New()
     {
+        // One CSPRNG call per code, not one per character (each is a call into OpenSSL); 32 letters are 5 bits, so the
+        // low 5 bits of a random byte pick one uniformly.
+        Span<byte> random = stackalloc byte[RandomLength];
+        RandomNumberGenerator.Fill(random);
         Span<char> code = stackalloc char[RandomLength + 1];
-        for (var i = 0; i < RandomLength; i++) code[i] = Alphabet[RandomNumberGenerator.GetInt32(Alphabet.Length)];
+        for (var i = 0; i < RandomLength; i++) code[i] = Alphabet[random[i] & (Alphabet.Length - 1)];
         code[RandomLength] = CheckCharacter(code[..RandomLength]);
         return new string(code);
     }

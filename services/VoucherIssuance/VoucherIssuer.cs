@@ -12,12 +12,17 @@ public sealed class VoucherOptions
 
     /// <summary>How often the reconciliation check compares Redis with the ledger; zero turns it off.</summary>
     public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Reservations of one campaign that one ledger commit records at most (GroupCommit).</summary>
+    public int MaxBatch { get; set; } = 256;
 }
 
 /// <summary>Issues a reward: the user's home bucket in Redis decides quickly (duplicates, limits, exhausted budgets
-/// never reach PostgreSQL); a reservation is then recorded in the ledger, which is exact and wins wherever the two
-/// disagree (Redis lost data, raced a crash, or a bucket ran dry while others had stock), and Redis is corrected.</summary>
-public sealed class VoucherIssuer(RedisBudgetGate gate, VoucherLedger ledger, TimeProvider clock, IOptions<VoucherOptions> options)
+/// never reach PostgreSQL); a reservation is then recorded in the ledger (by group commit, many to a transaction),
+/// which is exact and wins wherever the two disagree (Redis lost data, raced a crash, or a bucket ran dry while
+/// others had stock), and Redis is corrected.</summary>
+public sealed class VoucherIssuer(RedisBudgetGate gate, VoucherLedger ledger, GroupCommit groupCommit, TimeProvider clock,
+    IOptions<VoucherOptions> options)
 {
     public abstract record Outcome
     {
@@ -73,7 +78,7 @@ public sealed class VoucherIssuer(RedisBudgetGate gate, VoucherLedger ledger, Ti
     private async Task<Outcome> RecordAsync(BudgetLayout layout, int home, RewardRequested request, string code, string? reservedCode,
         DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var recorded = await ledger.IssueInBucketAsync(layout, home, request, code, now, cancellationToken);
+        var recorded = await groupCommit.IssueInBucketAsync(layout, home, request, code, now, cancellationToken);
         return recorded is VoucherLedger.Outcome.BucketFull // the ledger's bucket is used up (whatever Redis thought): the slow path decides
             ? await FromAnyBucketAsync(layout, home, request, code, reservedCode, now, cancellationToken)
             : await SettleAsync(layout, home, request, now, reservedCode, recorded);
@@ -91,15 +96,16 @@ public sealed class VoucherIssuer(RedisBudgetGate gate, VoucherLedger ledger, Ti
 
     /// <summary>Stores the ledger's decision in Redis and changes counters and stock as the ledger did: the reservation
     /// (if any) is consumed by the voucher issued under its code and released otherwise; without one, a new voucher
-    /// is counted.</summary>
+    /// is counted. The usual case, the voucher issued under the reserved code, changes nothing in Redis: no call.</summary>
     private async Task<Outcome> SettleAsync(BudgetLayout layout, int home, RewardRequested request, DateTimeOffset now,
         string? reservedCode, VoucherLedger.Outcome recorded)
     {
+        if (recorded is VoucherLedger.Outcome.Issued reserved && reservedCode is not null && reserved.Voucher.Code == reservedCode)
+            return new Outcome.Issued(reserved.Voucher);
         var (verdict, counters, stock, outcome) = recorded switch
         {
             VoucherLedger.Outcome.Issued i when reservedCode is null =>
                 ($"issue:{i.Voucher.Code}", i.New ? 1 : 0, i.New ? -1 : 0, (Outcome)new Outcome.Issued(i.Voucher)),
-            VoucherLedger.Outcome.Issued i when i.Voucher.Code == reservedCode => ($"issue:{i.Voucher.Code}", 0, 0, new Outcome.Issued(i.Voucher)),
             VoucherLedger.Outcome.Issued i => ($"issue:{i.Voucher.Code}", -1, 1, new Outcome.Issued(i.Voucher)),
             VoucherLedger.Outcome.Denied d when reservedCode is null => ($"deny:{d.Reason}", 0, 0, new Outcome.Denied(d.Reason)),
             VoucherLedger.Outcome.Denied d => ($"deny:{d.Reason}", -1, 1, new Outcome.Denied(d.Reason)),

@@ -18,7 +18,7 @@ public record Voucher(
 /// within the request's app.
 /// Only when a bucket's quota is used up are all of the campaign's rows locked, to move quota from the fullest
 /// bucket or to find that the whole budget is gone.</summary>
-public sealed class VoucherLedger(NpgsqlDataSource db)
+public sealed partial class VoucherLedger(NpgsqlDataSource db)
 {
     public abstract record Outcome
     {
@@ -189,8 +189,7 @@ public sealed class VoucherLedger(NpgsqlDataSource db)
             layout.CampaignId, request.UserId, request.Limits.DayStart(now), request.AppTenantId));
         if (limits.PerDevice > 0)
         {
-            batch.BatchCommands.Add(Statement("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-                $"voucher-device:{layout.CampaignId:N}:{request.AppDevice()}"));
+            batch.BatchCommands.Add(Statement("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", DeviceLockKey(layout, request)));
             batch.BatchCommands.Add(Statement($"SELECT count(*) FROM vouchers WHERE campaign_id = $1 AND device_id = $2 AND {SameApp("$3")}",
                 layout.CampaignId, request.DeviceId, request.AppTenantId));
         }
@@ -241,7 +240,8 @@ public sealed class VoucherLedger(NpgsqlDataSource db)
         await using var batch = new NpgsqlBatch(connection);
         batch.BatchCommands.Add(Statement(insert, code, request.ScanId, layout.CampaignId, layout.TenantId, request.UserId, request.DeviceId,
             request.Terms.ValueCents, request.Terms.Currency, now, expiresAt, bucket, request.AppTenantId));
-        batch.BatchCommands.Add(Statement("UPDATE voucher_buckets SET issued = issued + 1 WHERE campaign_id = $1 AND bucket = $2", layout.CampaignId, bucket));
+        batch.BatchCommands.Add(Statement("UPDATE voucher_buckets SET issued = issued + 1, last_issued_at = now() WHERE campaign_id = $1 AND bucket = $2",
+            layout.CampaignId, bucket));
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         var value = await reader.ReadAsync(cancellationToken) ? reader.GetInt64(0)
             : throw new InvalidOperationException($"Bucket {bucket} of campaign {layout.CampaignId} has quota but no envelope left.");
@@ -305,7 +305,7 @@ public sealed class VoucherLedger(NpgsqlDataSource db)
     {
         await using var command = db.CreateCommand(
             "SELECT c.campaign_id FROM voucher_campaigns c WHERE c.created_at > now() - interval '1 day' " +
-            "OR EXISTS (SELECT 1 FROM vouchers v WHERE v.campaign_id = c.campaign_id AND v.issued_at > now() - interval '1 day') LIMIT 1000");
+            "OR EXISTS (SELECT 1 FROM voucher_buckets b WHERE b.campaign_id = c.campaign_id AND b.last_issued_at > now() - interval '1 day') LIMIT 1000");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var campaigns = new List<Guid>();
         while (await reader.ReadAsync(cancellationToken)) campaigns.Add(reader.GetGuid(0));
@@ -318,7 +318,7 @@ public sealed class VoucherLedger(NpgsqlDataSource db)
         await using var command = db.CreateCommand(
             "SELECT b.campaign_id, sum(b.quota - b.issued) FROM voucher_buckets b JOIN voucher_campaigns c USING (campaign_id) " +
             "WHERE c.created_at > now() - interval '1 day' " +
-            "OR EXISTS (SELECT 1 FROM vouchers v WHERE v.campaign_id = c.campaign_id AND v.issued_at > now() - interval '1 day') " +
+            "OR EXISTS (SELECT 1 FROM voucher_buckets l WHERE l.campaign_id = c.campaign_id AND l.last_issued_at > now() - interval '1 day') " +
             "GROUP BY b.campaign_id LIMIT 1000");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var remaining = new Dictionary<Guid, long>();

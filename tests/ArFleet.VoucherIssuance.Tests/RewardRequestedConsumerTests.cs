@@ -14,7 +14,7 @@ public class RewardRequestedConsumerTests(VoucherStore store)
     {
         var provider = new ServiceCollection()
             .AddSingleton(store.Gate).AddSingleton(store.Ledger).AddSingleton(TimeProvider.System)
-            .AddSingleton(Options.Create(new VoucherOptions { Buckets = 4 })).AddSingleton<VoucherIssuer>()
+            .AddSingleton(Options.Create(new VoucherOptions { Buckets = 4 })).AddSingleton<GroupCommit>().AddSingleton<VoucherIssuer>()
             // The harness waits for published messages only while the bus is busy (6 s of quiet by default): on a loaded
             // machine the real issuer can be slower than that, so it waits for up to a minute.
             .AddMassTransitTestHarness(x =>

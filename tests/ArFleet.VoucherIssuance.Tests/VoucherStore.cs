@@ -40,8 +40,13 @@ public sealed class VoucherStore : IAsyncLifetime
     public VoucherLedger Ledger => new(Postgres);
     public RedisBudgetGate Gate => new(Redis);
 
-    public VoucherIssuer Issuer(int buckets, TimeProvider? clock = null) =>
-        new(Gate, Ledger, clock ?? TimeProvider.System, Options.Create(new VoucherOptions { Buckets = buckets }));
+    public VoucherIssuer Issuer(int buckets, TimeProvider? clock = null)
+    {
+        var options = Options.Create(new VoucherOptions { Buckets = buckets });
+        return new(Gate, Ledger, GroupCommit(options), clock ?? TimeProvider.System, options);
+    }
+
+    public GroupCommit GroupCommit(IOptions<VoucherOptions> options) => new(Ledger, options, NullLogger<GroupCommit>.Instance);
 
     public Reconciliation Reconciliation => new(Ledger, Gate);
 
