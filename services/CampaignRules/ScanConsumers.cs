@@ -13,7 +13,7 @@ public sealed class ScanRecognizedConsumer(CampaignCache cache, IConfiguration c
     public async Task Consume(ConsumeContext<ScanRecognized> context)
     {
         var scan = context.Message;
-        var targets = scan.AllTargets;
+        var targets = scan.AllTargets();
         var campaigns = targets
             .SelectMany(t => cache.ForTarget(t.Target.TargetId).Where(c => c.TenantId == t.TenantId))
             .Where(c => c.Serves(scan.AppTenantId))

@@ -32,8 +32,8 @@ public record ScanRecognized(
     OwnedTarget[]? Targets = null,
     DeviceActivity? Devices = null)
 {
-    /// <summary>Every target recognised, best first.</summary>
-    public OwnedTarget[] AllTargets => Targets ?? [new OwnedTarget(TenantId, Target)];
+    /// <summary>Every target recognised, best first. A method, not a property, so that it is not serialized into the message.</summary>
+    public OwnedTarget[] AllTargets() => Targets ?? [new OwnedTarget(TenantId, Target)];
 }
 
 /// <summary>Over the last day, for the scan's best target and app: how many distinct users scanned it from this device, and
