@@ -60,6 +60,37 @@ public sealed class ConsolePageTests(ConsoleFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task Editing_a_campaign_in_the_console_keeps_its_apps_and_fraud_policy_and_changes_what_was_edited()
+    {
+        var brand = await Client.CreateTenantAsync("Console Edit Brand", "brand");
+        var app = await Client.CreateTenantAsync("Console Edit App", "app");
+        var (targetId, _) = await Client.CreateActiveTargetAsync(brand.ApiKey, seed: 74);
+        var fraud = new Dictionary<string, object> { ["recapture"] = "flag", ["devices"] = "refuse", ["maxUsersPerDevice"] = 3 };
+        var campaignId = await Client.CreateCampaignAsync(brand.ApiKey,
+            ArFleetClient.VoucherCampaign(targetId, extra: [("apps", new[] { app.TenantId }), ("fraud", fraud)]));
+        SignIn(brand.ApiKey, null);
+
+        Browser.Open(Fleet.WebConsole, $"#/campaigns/{campaignId}/edit");
+        Assert.Equal(app.TenantId.ToString(), Browser.Find("#f-apps").GetAttribute("value"));
+        Assert.Equal("flag", Browser.Find("#f-fraud-recapture").GetAttribute("value"));
+        Browser.Find("#f-fraud-duplicate").FindElement(By.CssSelector("option[value='ignore']")).Click();
+        var name = Browser.Find("#f-name");
+        name.Clear();
+        name.SendKeys("Renamed in the console");
+        Browser.Find("#save-campaign").Click();
+        Browser.Until(d => d.Url.EndsWith($"#/campaigns/{campaignId}", StringComparison.Ordinal), "the campaign's dashboard");
+
+        var saved = await Client.GetJsonAsync(Fleet.Campaigns, $"/v1/campaigns/{campaignId}", brand.ApiKey);
+        Assert.Equal("Renamed in the console", (string?)saved["name"]);
+        Assert.Equal(app.TenantId.ToString(), (string?)saved["apps"]![0]);
+        Assert.Single(saved["apps"]!.AsArray());
+        Assert.Equal("flag", (string?)saved["fraud"]!["recapture"]);
+        Assert.Equal("ignore", (string?)saved["fraud"]!["duplicateImage"]);
+        Assert.Equal("refuse", (string?)saved["fraud"]!["devices"]);
+        Assert.Equal(3, (int?)saved["fraud"]!["maxUsersPerDevice"]);
+    }
+
+    [Fact]
     public async Task A_brand_uploading_a_poster_another_brand_registered_is_warned_on_its_target_without_naming_the_other()
     {
         var first = await Client.CreateTenantAsync("Console Poster Owner", "brand");

@@ -5,6 +5,8 @@ const input = (name, attributes = {}) => h('input', { type: 'text', name, 'data-
 const number = (name, attributes = {}) => input(name, { type: 'number', inputmode: 'decimal', step: 'any', ...attributes });
 const localTime = iso => { const d = new Date(iso); d.setMinutes(d.getMinutes() - d.getTimezoneOffset()); return d.toISOString().slice(0, 16); };
 const numberOrNull = control => control.value.trim() === '' ? null : Number(control.value);
+const policy = (name, value) => h('select', { name, 'data-field': name },
+  [['refuse', 'Refuse it'], ['flag', 'Reward it and flag it'], ['ignore', 'Ignore the signal']].map(([v, t]) => h('option', { value: v, selected: value === v }, t)));
 
 /** Create or edit a campaign. The API validates it: its field errors are shown on the fields they name. */
 export async function render(main, [campaignId]) {
@@ -45,6 +47,13 @@ export async function render(main, [campaignId]) {
     priority: number('priority', { value: campaign?.priority ?? 0, step: 1 }),
     winProbability: number('winProbability', { value: campaign?.winProbability ?? 1, min: 0, max: 1 }),
     timeZone: input('timeZone', { value: campaign?.timeZone ?? 'UTC' }),
+    // PUT replaces the whole campaign: every field the API has is in the form, so an edit never drops one.
+    recapture: policy('fraud.recapture', campaign?.fraud?.recapture ?? 'refuse'),
+    duplicateImage: policy('fraud.duplicateImage', campaign?.fraud?.duplicateImage ?? 'refuse'),
+    devices: policy('fraud.devices', campaign?.fraud?.devices ?? 'flag'),
+    maxUsersPerDevice: number('fraud.maxUsersPerDevice', { value: campaign?.fraud?.maxUsersPerDevice ?? 5, step: 1, min: 1, max: 1000 }),
+    maxDevicesPerUser: number('fraud.maxDevicesPerUser', { value: campaign?.fraud?.maxDevicesPerUser ?? 5, step: 1, min: 1, max: 1000 }),
+    apps: input('apps', { value: (campaign?.apps ?? []).join(', '), placeholder: 'every app', spellcheck: false }),
   };
 
   const chosen = new Set(campaign?.targetIds ?? []);
@@ -90,6 +99,7 @@ export async function render(main, [campaignId]) {
       : c.rewardType.value === 'redEnvelope'
         ? { type: 'redEnvelope', totalCents: numberOrNull(c.totalCents), count: numberOrNull(c.count) }
         : { type: 'none' };
+    const appIds = c.apps.value.split(/[\s,]+/).filter(id => id !== '');
     const action = c.actionType.value === 'h5' ? { type: 'h5', url: c.url.value }
       : c.actionType.value === 'miniProgram' ? { type: 'miniProgram', appId: c.appId.value, path: c.path.value } : undefined;
     const body = {
@@ -104,6 +114,11 @@ export async function render(main, [campaignId]) {
       priority: numberOrNull(c.priority) ?? 0,
       winProbability: numberOrNull(c.winProbability) ?? 1,
       timeZone: c.timeZone.value || 'UTC',
+      fraud: {
+        recapture: c.recapture.value, duplicateImage: c.duplicateImage.value, devices: c.devices.value,
+        maxUsersPerDevice: numberOrNull(c.maxUsersPerDevice) ?? 5, maxDevicesPerUser: numberOrNull(c.maxDevicesPerUser) ?? 5,
+      },
+      apps: appIds.length === 0 ? undefined : appIds,
     };
     try {
       const { body: answer } = await call('campaigns', editing ? 'PUT' : 'POST', editing ? `/v1/campaigns/${campaignId}` : '/v1/campaigns', body);
@@ -126,6 +141,14 @@ export async function render(main, [campaignId]) {
     h('div', {}, field('Per user', 'f-per-user', c.perUser)), h('div', {}, field('Per device', 'f-per-device', c.perDevice)),
     h('div', {}, field('Per user per day', 'f-per-day', c.perUserPerDay)))),
   h('fieldset', {}, h('legend', {}, 'Geo-fence'), h('label', { class: 'inline', for: 'geo-on' }, c.geoOn, 'Only scans within a circle'), geoFields),
+  h('fieldset', {}, h('legend', {}, 'Suspected fraud'), h('div', { class: 'row' },
+    h('div', {}, field('A photo of a screen or a print', 'f-fraud-recapture', c.recapture)),
+    h('div', {}, field('An image another user already sent', 'f-fraud-duplicate', c.duplicateImage)),
+    h('div', {}, field('A shared device, or a user on many devices', 'f-fraud-devices', c.devices))), h('div', { class: 'row' },
+    h('div', {}, field('Users per device (a day)', 'f-max-users-per-device', c.maxUsersPerDevice)),
+    h('div', {}, field('Devices per user (a day)', 'f-max-devices-per-user', c.maxDevicesPerUser)))),
+  h('fieldset', {}, h('legend', {}, 'Apps'),
+    field('App tenant ids, separated by commas (empty: every app)', 'f-apps', c.apps)),
   h('fieldset', {}, h('legend', {}, 'Next action in the app'), field('Action', 'f-action-type', c.actionType), actionSlot),
   message,
   h('button', { class: 'primary', type: 'submit', id: 'save-campaign' }, editing ? 'Save changes' : 'Create campaign'),
