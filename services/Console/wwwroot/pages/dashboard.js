@@ -2,7 +2,7 @@ import { get, session } from '../api.js';
 import { h, problemBox, status, svg, when } from '../ui.js';
 
 const REFRESH_MS = 2000;
-// Outcomes that mean a rule or the budget said no; fraud refusals once the fleet produces them.
+// Outcomes that mean a rule or the budget said no, and those that mean the fraud policy did.
 const LIMITS = ['limitReached', 'budgetExhausted'];
 const FRAUD = ['suspectedRecapture', 'duplicateImage'];
 
