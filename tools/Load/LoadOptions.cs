@@ -4,15 +4,16 @@ namespace ArFleet.Load;
 
 /// <summary>The command line of <c>./arfleet load</c>: how much load, against which fleet, and which processes to meter.</summary>
 public sealed record LoadOptions(
-    string EndpointsFile, int Scans, int Concurrency, double? Rate, TimeSpan Duration, int Budget, int Photos, string? JsonFile,
+    string EndpointsFile, int Scans, int Concurrency, double? Rate, TimeSpan Duration, int Budget, int Photos, int Warmup, string? JsonFile,
     IReadOnlyDictionary<string, int> Processes)
 {
     public const string Usage = """
         usage: load --endpoints .arfleet/endpoints.json [--scans N] [--concurrency C] [--rate R] [--duration S]
-                    [--budget B] [--photos P] [--json FILE] [--process NAME=PID]...
+                    [--budget B] [--photos P] [--warmup W] [--json FILE] [--process NAME=PID]...
           --scans N        at most N scans (1000)          --concurrency C  at most C in flight (16)
           --rate R         start at most R scans a second  --duration S     start none after S seconds (600)
           --budget B       the campaign's vouchers (N / 2) --photos P       distinct photos, reused round-robin (32)
+          --warmup W       scans before the measured ones, not counted (300: a fresh fleet compiles its code meanwhile)
           --json FILE      the report as JSON too          --process NAME=PID  a process whose CPU is counted per scan
         """;
 
@@ -40,6 +41,7 @@ public sealed record LoadOptions(
             TimeSpan.FromSeconds(Number("--duration") ?? 600),
             (int)(Number("--budget") ?? Math.Max(1, scans / 2)),
             (int)(Number("--photos") ?? 32),
+            Value("--warmup") == "0" ? 0 : (int)(Number("--warmup") ?? 300),
             Value("--json"),
             processes);
     }

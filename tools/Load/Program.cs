@@ -27,23 +27,23 @@ if (fleet.All.FirstOrDefault(address => !address.IsLoopback) is { } remote)
 
 using var client = new ArFleetClient(fleet);
 var run = $"load-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
-var warmUp = Math.Min(options.Scans, 2 * options.Concurrency);
 var brand = await client.CreateTenantAsync($"{run} brand", "brand");
 var app = await client.CreateTenantAsync($"{run} app", "app");
 // A target image of its own: scans of an image find the brand that registered it first, maybe an earlier run's.
 var (targetId, target) = await ActiveTargetAsync();
 // Photos are reused across users, so duplicate-image refusals are off; the warm-up's vouchers come on top of the budget.
 var campaignId = await client.CreateCampaignAsync(brand.ApiKey,
-    ArFleetClient.VoucherCampaign(targetId, options.Budget + warmUp, ("name", run), ("fraud", new { duplicateImage = "ignore" })));
+    ArFleetClient.VoucherCampaign(targetId, options.Budget + options.Warmup, ("name", run), ("fraud", new { duplicateImage = "ignore" })));
 var photos = Enumerable.Range(0, options.Photos).Select(i => TestImages.CameraScan(target, seed: 500 + i).Jpeg).ToList();
-Console.Error.WriteLine($"{run}: target {targetId}, campaign {campaignId} (budget {options.Budget} + {warmUp} for the warm-up)");
+Console.Error.WriteLine($"{run}: target {targetId}, campaign {campaignId} (budget {options.Budget} + {options.Warmup} for the warm-up)");
 var engineMilliseconds = EngineCost.MillisecondsPerScan(target, photos);
 
 try
 {
     using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
     // Compiled code and open connections, so the figures are the fleet's steady state.
-    await BoundedScanLoad.RunAsync(http, fleet.Ingest, app.ApiKey, photos, new ScanLoadOptions(warmUp, options.Concurrency), $"{run}-warmup");
+    if (options.Warmup > 0) Console.Error.WriteLine($"warming up with {options.Warmup} scans (not counted)");
+    await BoundedScanLoad.RunAsync(http, fleet.Ingest, app.ApiKey, photos, new ScanLoadOptions(options.Warmup, options.Concurrency), $"{run}-warmup");
 
     var services = StageTimings.Services(options.EndpointsFile);
     var metricsBefore = await StageTimings.ScrapeAsync(http, services);
