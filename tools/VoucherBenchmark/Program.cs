@@ -5,6 +5,7 @@ using System.Diagnostics;
 using System.Globalization;
 using ArFleet.Contracts;
 using ArFleet.ServiceDefaults;
+using ArFleet.Testing;
 using ArFleet.VoucherIssuance;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -22,6 +23,12 @@ redisOptions.AllowAdmin = true;
 redisOptions.SyncTimeout = 60_000; // flushing the run's keys takes longer than the default 5 s on a busy machine
 await using var redis = await ConnectionMultiplexer.ConnectAsync(redisOptions);
 var server = redis.GetServers()[0];
+var (redisHost, redisPort) = redis.GetEndPoints()[0] switch
+{
+    System.Net.IPEndPoint ip => (ip.Address.ToString(), ip.Port),
+    System.Net.DnsEndPoint dns => (dns.Host, dns.Port),
+    var other => throw new InvalidOperationException($"Unsupported Redis endpoint {other}"),
+};
 var database = $"arfleet_voucher_benchmark_{Environment.ProcessId}";
 var postgres = new NpgsqlConnectionStringBuilder(postgresAddress) { Database = database, MaxPoolSize = 64 }.ConnectionString;
 await new DatabaseMigrator(postgres, typeof(VoucherIssuer).Assembly, NullLogger<DatabaseMigrator>.Instance).MigrateAsync(default);
@@ -40,7 +47,10 @@ try
         Print($"redis-benchmark EVAL of the issue script (50 clients)", baseline, null);
         Print($"gate: Redis issue script via RedisBudgetGate, {buckets} bucket(s)", await GateRateAsync(buckets, requests), baseline);
         Print($"issuer: exhausted flood answered in Redis, {buckets} bucket(s)", await ExhaustedFloodRateAsync(buckets, requests), baseline);
+        await IssueRateAsync(buckets, requests / 40); // warm-up: the issuer's code compiled (tiered JIT), the pools open
+        var cpuBefore = await CpuAsync();
         Print($"issuer: vouchers issued (Redis + ledger), {buckets} bucket(s)", await IssueRateAsync(buckets, requests / 20), baseline);
+        PrintCpuPerVoucher(cpuBefore, await CpuAsync(), requests / 20);
         await server.FlushDatabaseAsync(redisDatabase);
     }
 }
@@ -62,6 +72,30 @@ VoucherIssuer Issuer(int buckets)
     return new VoucherIssuer(gate, ledger, new GroupCommit(ledger, options, NullLogger<GroupCommit>.Instance), TimeProvider.System, options);
 }
 
+// CPU milliseconds so far: this process (the issuer), the PostgreSQL backends of this run's database, the Redis server.
+async Task<(double Issuer, Dictionary<int, double> Postgres, double Redis)> CpuAsync()
+{
+    await using var command = dataSource.CreateCommand("SELECT pid FROM pg_stat_activity WHERE datname = current_database()");
+    var backends = new Dictionary<int, double>();
+    await using (var reader = await command.ExecuteReaderAsync())
+        while (await reader.ReadAsync()) backends[reader.GetInt32(0)] = ProcessCpu.TreeMilliseconds(reader.GetInt32(0));
+    var redisPid = ProcessCpu.ListenerOf(redisPort);
+    return (ProcessCpu.TreeMilliseconds(Environment.ProcessId), backends, redisPid is { } pid ? ProcessCpu.TreeMilliseconds(pid) : double.NaN);
+}
+
+// What the ledger's rate is bound by on this machine: every process's CPU per voucher, on the same cores.
+static void PrintCpuPerVoucher((double Issuer, Dictionary<int, double> Postgres, double Redis) before,
+    (double Issuer, Dictionary<int, double> Postgres, double Redis) after, int vouchers)
+{
+    double PerVoucher(double ms) => ms * 1000 / vouchers;
+    var issuer = PerVoucher(after.Issuer - before.Issuer);
+    var postgres = PerVoucher(after.Postgres.Sum(b => b.Value - before.Postgres.GetValueOrDefault(b.Key)));
+    var redis = PerVoucher(after.Redis - before.Redis);
+    var all = issuer + postgres + redis;
+    Console.WriteLine($"  CPU per voucher: issuer {issuer:N0} µs, PostgreSQL {postgres:N0} µs, Redis {redis:N0} µs (a shared server); " +
+        $"{all:N0} µs in all, so at most {Environment.ProcessorCount * 1e6 / all:N0}/s on {Environment.ProcessorCount} cores");
+}
+
 static void Print(string what, double rate, double? baseline) =>
     Console.WriteLine($"{what,-58} {rate,12:N0} {(baseline is { } b ? $"{rate / b:0.00}" : "1.00"),8}");
 
@@ -69,18 +103,12 @@ static void Print(string what, double rate, double? baseline) =>
 // (decrements stock, counts user, device and day, stores the scan's verdict), as the service's calls below do.
 double RedisBenchmark(int count)
 {
-    var (host, port) = redis.GetEndPoints()[0] switch
-    {
-        System.Net.IPEndPoint ip => (ip.Address.ToString(), ip.Port),
-        System.Net.DnsEndPoint dns => (dns.Host, dns.Port),
-        var other => throw new InvalidOperationException($"Unsupported Redis endpoint {other}"),
-    };
     var db = redis.GetDatabase();
     const string bucket = "vouchers:{redis-benchmark:0}";
     db.StringSet($"{bucket}:seeded", "new");
     db.StringSet($"{bucket}:stock", long.MaxValue / 2);
     var start = new ProcessStartInfo("redis-benchmark") { RedirectStandardOutput = true, RedirectStandardError = true };
-    foreach (var arg in new[] { "-h", host, "-p", port.ToString(CultureInfo.InvariantCulture), "--dbnum", redisDatabase.ToString(CultureInfo.InvariantCulture),
+    foreach (var arg in new[] { "-h", redisHost, "-p", redisPort.ToString(CultureInfo.InvariantCulture), "--dbnum", redisDatabase.ToString(CultureInfo.InvariantCulture),
                  "-n", count.ToString(CultureInfo.InvariantCulture), "-c", "50", "-r", "1000000000", "--csv", "EVAL", RedisBudgetGate.IssueScript, "7",
                  $"{bucket}:scan:__rand_int__", $"{bucket}:stock", $"{bucket}:user:__rand_int__", $"{bucket}:device:__rand_int__",
                  $"{bucket}:user-day:__rand_int__", $"{bucket}:seeded", $"{bucket}:exhausted", "0", "0", "0", "BENCHMARKCODE", "3600", "3600" })
