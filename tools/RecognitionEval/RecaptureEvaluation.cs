@@ -62,11 +62,13 @@ public static class RecaptureEvaluation
             string? cannotTell = null;
             if (match is not null)
             {
-                // What the service's recapture stage does (RecaptureDetector.Assess): decode in colour, measure, score.
-                using var colour = Cv2.ImDecode(bytes, ImreadModes.Color);
-                (cues, cannotTell) = RecaptureCues.Measure(colour, match.Corners.Select(c => new Point2f((float)c[0], (float)c[1])).ToArray(),
+                // What the service's fraud stage does (ScanRecognizer): on the frame the query's one decode kept, the recapture
+                // cues (RecaptureDetector.Assess: measure, score) and the image's fingerprints.
+                var frame = features.Frame!;
+                (cues, cannotTell) = RecaptureCues.Measure(frame, match.Corners.Select(c => new Point2f((float)c[0], (float)c[1])).ToArray(),
                     index.ColourOf(match.TargetId));
                 if (cues is not null) RecaptureModel.Committed.Score(cues);
+                ImageFingerprint.Of(frame, match.Corners);
             }
             var withCues = clock.Elapsed.TotalMilliseconds;
             var recognised = match is not null && names.GetValueOrDefault(match.TargetId) == p[1];
