@@ -45,7 +45,7 @@ public sealed class DeliveryDispatcher(
     private async Task ClaimAsync(ChannelWriter<ClaimedDelivery> claimed, CancellationToken stoppingToken)
     {
         var capacity = ClaimAhead * options.MaxConcurrentDeliveries;
-        var worthAClaim = Math.Max(1, options.MaxConcurrentDeliveries / 2);
+        var worthAClaim = options.MaxConcurrentDeliveries;
         while (!stoppingToken.IsCancellationRequested)
         {
             try

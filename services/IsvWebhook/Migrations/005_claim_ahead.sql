@@ -1,5 +1,6 @@
--- Claims read the head of the due queue from the index alone (what is due, for which endpoint, whether leased),
--- and room left on every page lets most updates of a delivery stay on its page (HOT).
+-- Claims rank the head of the due queue from this index (what is due, for which endpoint) and check the lease on the
+-- row: locked_until stays out of every index, so that a claim's update can stay on its page (HOT), and room is left
+-- on every page for it.
 DROP INDEX deliveries_due;
-CREATE INDEX deliveries_due ON deliveries (next_attempt_at) INCLUDE (endpoint_id, locked_until, id) WHERE status = 'pending';
+CREATE INDEX deliveries_due ON deliveries (next_attempt_at) INCLUDE (endpoint_id, id) WHERE status = 'pending';
 ALTER TABLE deliveries SET (fillfactor = 70);
