@@ -25,8 +25,9 @@ public sealed class DeliveryQueue(NpgsqlDataSource db, EndpointStore endpoints, 
 {
     private const string Due = $"status = '{Pending}' AND next_attempt_at <= now() AND (locked_until IS NULL OR locked_until < now())";
 
-    /// <summary>Only the head of the due queue is ranked per endpoint, from the due index alone, so a claim costs the same whatever the
-    /// backlog; an endpoint's rank starts after what this instance already holds of it. The chosen rows are then looked up by id.</summary>
+    /// <summary>Only the head of the due queue is ranked per endpoint, read from the due index (the lease checked on the row), so a claim
+    /// costs the same whatever the backlog; an endpoint's rank starts after what this instance already holds of it. The chosen rows are
+    /// then looked up by id.</summary>
     private const string ClaimSql =
         "UPDATE deliveries d SET locked_until = now() + $2 FROM " +
         "(SELECT id FROM deliveries WHERE id = ANY (ARRAY(" +
