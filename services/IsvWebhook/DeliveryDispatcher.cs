@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using Polly.CircuitBreaker;
 using Polly.RateLimiting;
@@ -7,50 +8,62 @@ using Polly.Timeout;
 
 namespace ArFleet.IsvWebhook;
 
-/// <summary>Sends due deliveries. Each send runs on its own task (bounded by MaxConcurrentDeliveries) through its
-/// endpoint's pipeline (<see cref="EndpointIsolation"/>), so a slow or dead endpoint holds at most its own cap of
-/// slots, for at most the timeout, and never the loop.</summary>
+/// <summary>Sends due deliveries. MaxConcurrentDeliveries senders take claimed deliveries from memory, each through its
+/// endpoint's pipeline (<see cref="EndpointIsolation"/>), and hand what came of it to <see cref="DeliveryBookkeeping"/>;
+/// one loop keeps up to <see cref="ClaimAhead"/> times as many claimed ahead, so a sender never waits for a claim. This
+/// instance holds at most Isolation:MaxConcurrency of any endpoint's deliveries, so a slow or dead endpoint holds at most
+/// its own cap of senders, for at most the timeout, and never the loop.</summary>
 public sealed class DeliveryDispatcher(
-    DeliveryQueue queue, EndpointStore endpoints, EndpointDisabler disabler, EndpointIsolation isolation, IHttpClientFactory httpClients,
-    IOptions<WebhookOptions> options, TimeProvider clock, WebhookMetrics metrics, ILogger<DeliveryDispatcher> logger) : BackgroundService
+    DeliveryQueue queue, DeliveryBookkeeping bookkeeping, EndpointIsolation isolation, IHttpClientFactory httpClients,
+    IOptions<WebhookOptions> options, TimeProvider clock, ILogger<DeliveryDispatcher> logger) : BackgroundService
 {
     public const string HttpClientName = "webhooks";
+    public const int ClaimAhead = 4;
     private static readonly ActivitySource Tracing = new("ArFleet.IsvWebhook");
     private static readonly TimeSpan RateLimitedWait = TimeSpan.FromMilliseconds(200);
     private readonly WebhookOptions options = options.Value;
+    private readonly Dictionary<Guid, int> held = []; // claimed and not yet sent, or being sent, by endpoint; locked
+    private int heldTotal;
+    private readonly Channel<bool> sent = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var slots = new SemaphoreSlim(options.MaxConcurrentDeliveries);
+        var claimed = Channel.CreateUnbounded<ClaimedDelivery>(new UnboundedChannelOptions { SingleWriter = true });
+        var senders = Enumerable.Range(0, options.MaxConcurrentDeliveries)
+            .Select(_ => Task.Run(() => SendClaimedAsync(claimed.Reader, stoppingToken), CancellationToken.None)).ToArray();
+        try
+        {
+            await ClaimAsync(claimed.Writer, stoppingToken);
+        }
+        finally
+        {
+            claimed.Writer.Complete();
+            await Task.WhenAll(senders); // stopping, they give back what they have not sent
+        }
+    }
+
+    private async Task ClaimAsync(ChannelWriter<ClaimedDelivery> claimed, CancellationToken stoppingToken)
+    {
+        var capacity = ClaimAhead * options.MaxConcurrentDeliveries;
+        var worthAClaim = options.MaxConcurrentDeliveries;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                // Wait for a free slot rather than sleeping a poll interval: with every slot busy, the next claim
-                // should happen as soon as one send finishes.
-                await slots.WaitAsync(stoppingToken);
-                slots.Release();
-                var free = slots.CurrentCount;
-                var claimed = await queue.ClaimDueAsync(free, options.Isolation.MaxConcurrency, isolation.Saturated(), stoppingToken);
-                var targets = claimed.Count == 0 ? new Dictionary<Guid, DeliveryTarget>()
-                    : await endpoints.TargetsAsync([.. claimed.Select(c => c.EndpointId).Distinct()], stoppingToken);
-                foreach (var delivery in claimed)
+                var room = capacity - Volatile.Read(ref heldTotal);
+                if (room < worthAClaim)
                 {
-                    // Gone: the endpoint was deleted with its deliveries after the claim.
-                    if (!targets.TryGetValue(delivery.EndpointId, out var target)) continue;
-                    await slots.WaitAsync(stoppingToken);
-                    _ = Task.Run(async () =>
-                    {
-                        try { await DeliverAsync(delivery, target, stoppingToken); }
-                        catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-                        {
-                            // The lease brings the delivery back; a database hiccup must not end the dispatcher.
-                            logger.LogError(e, "Recording webhook delivery {DeliveryId} failed", delivery.DeliveryId);
-                        }
-                        finally { slots.Release(); }
-                    }, CancellationToken.None);
+                    await WaitForSendsAsync(stoppingToken);
+                    continue;
                 }
-                if (claimed.Count == 0) await Task.Delay(options.PollInterval, clock, stoppingToken);
+                var batch = await queue.ClaimDueAsync(room, options.Isolation.MaxConcurrency, Held(), stoppingToken);
+                foreach (var delivery in batch)
+                {
+                    Hold(delivery.EndpointId, 1);
+                    claimed.TryWrite(delivery); // unbounded: always taken
+                }
+                // Nothing due, or only for endpoints that have their share: until a send ends or the poll interval.
+                if (batch.Count == 0) await WaitForSendsAsync(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -59,13 +72,68 @@ public sealed class DeliveryDispatcher(
             catch (Exception e)
             {
                 logger.LogError(e, "Claiming webhook deliveries failed; trying again");
-                await Task.Delay(options.PollInterval, clock, stoppingToken);
+                try { await Task.Delay(options.PollInterval, clock, stoppingToken); }
+                catch (OperationCanceledException) { return; }
             }
         }
     }
 
-    private async Task DeliverAsync(ClaimedDelivery delivery, DeliveryTarget target, CancellationToken stoppingToken)
+    /// <summary>What this instance holds by endpoint; an endpoint that cannot take a request now counts as full.</summary>
+    private Dictionary<Guid, int> Held()
     {
+        Dictionary<Guid, int> snapshot;
+        lock (held) snapshot = new Dictionary<Guid, int>(held);
+        foreach (var endpoint in isolation.Saturated()) snapshot[endpoint] = options.Isolation.MaxConcurrency;
+        return snapshot;
+    }
+
+    private void Hold(Guid endpointId, int count)
+    {
+        lock (held)
+        {
+            var now = held.GetValueOrDefault(endpointId) + count;
+            if (now == 0) held.Remove(endpointId);
+            else held[endpointId] = now;
+        }
+        Interlocked.Add(ref heldTotal, count);
+    }
+
+    private async Task WaitForSendsAsync(CancellationToken stoppingToken)
+    {
+        using var poll = new CancellationTokenSource(options.PollInterval, clock);
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, poll.Token);
+        try { await sent.Reader.ReadAsync(wait.Token); }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested) { } // the poll interval is up
+    }
+
+    private async Task SendClaimedAsync(ChannelReader<ClaimedDelivery> claimed, CancellationToken stoppingToken)
+    {
+        // What a claim needs left to be sent and recorded before another instance may take it.
+        var needed = options.Timeout + options.FlushInterval + WebhookOptionsValidation.LeaseMargin;
+        await foreach (var delivery in claimed.ReadAllAsync(CancellationToken.None)) // to the end, also when stopping
+        {
+            try
+            {
+                if (stoppingToken.IsCancellationRequested || clock.GetUtcNow() + needed > delivery.LeaseEnds)
+                    bookkeeping.Record(new DeliveryRelease(delivery.DeliveryId, delivery.EndpointId, null));
+                else await DeliverAsync(delivery, stoppingToken);
+            }
+            catch (Exception e)
+            {
+                // The lease brings the delivery back; a database hiccup must not end a sender.
+                logger.LogError(e, "Sending webhook delivery {DeliveryId} failed", delivery.DeliveryId);
+            }
+            finally
+            {
+                Hold(delivery.EndpointId, -1);
+                sent.Writer.TryWrite(true);
+            }
+        }
+    }
+
+    private async Task DeliverAsync(ClaimedDelivery delivery, CancellationToken stoppingToken)
+    {
+        var target = delivery.Target;
         if (target.Disabled)
         {
             // Enqueued as the endpoint was being disabled: it fails with the rest of its pending deliveries.
@@ -103,13 +171,20 @@ public sealed class DeliveryDispatcher(
         catch (RateLimiterRejectedException e)
         {
             // Not an attempt: the endpoint already has its share in flight, or its rate is used up.
-            await queue.DeferAsync(delivery.DeliveryId, clock.GetUtcNow() + (e.RetryAfter ?? RateLimitedWait), CancellationToken.None);
+            bookkeeping.Record(new DeliveryRelease(delivery.DeliveryId, delivery.EndpointId, clock.GetUtcNow() + (e.RetryAfter ?? RateLimitedWait)));
             return;
         }
         catch (BrokenCircuitException e)
         {
             // Not an attempt: the endpoint has been failing; it is tried again when the circuit lets a trial through.
-            await queue.DeferAsync(delivery.DeliveryId, clock.GetUtcNow() + (e.RetryAfter ?? options.Isolation.BreakDuration), CancellationToken.None);
+            bookkeeping.Record(new DeliveryRelease(delivery.DeliveryId, delivery.EndpointId,
+                clock.GetUtcNow() + (e.RetryAfter ?? options.Isolation.BreakDuration)));
+            return;
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Not an attempt: stopping cut it short; the delivery goes back for the next instance rather than wait for its lease.
+            bookkeeping.Record(new DeliveryRelease(delivery.DeliveryId, delivery.EndpointId, null));
             return;
         }
         catch (TimeoutRejectedException)
@@ -122,21 +197,12 @@ public sealed class DeliveryDispatcher(
         }
 
         var succeeded = statusCode is >= 200 and < 300;
-        var now = clock.GetUtcNow();
-        DateTimeOffset? next = succeeded || statusCode == 410 ? null : NextAttempt(delivery.Attempts, statusCode, retryAfter, now);
-        await queue.RecordAttemptAsync(delivery.DeliveryId, started, statusCode, error, (int)stopwatch.ElapsedMilliseconds, succeeded, next,
-            CancellationToken.None);
-        metrics.Attempted(succeeded, next);
-        var failingSince = await endpoints.RecordOutcomeAsync(delivery.EndpointId, started, succeeded, CancellationToken.None);
-        if (succeeded) return;
-        logger.LogInformation("Webhook delivery {DeliveryId} attempt {Attempt} failed: {Status} {Error}", delivery.DeliveryId, delivery.Attempts + 1,
-            statusCode, error);
-
-        var reason = statusCode == 410 ? "The endpoint answered 410 Gone."
-            : now - failingSince >= options.DisableAfter ? $"Every attempt has failed since {failingSince:O}."
-            : null;
-        if (reason is not null && await disabler.DisableAsync(delivery.EndpointId, reason, now, CancellationToken.None))
-            logger.LogWarning("Webhook endpoint {EndpointId} disabled: {Reason}", delivery.EndpointId, reason);
+        DateTimeOffset? next = succeeded || statusCode == 410 ? null : NextAttempt(delivery.Attempts, statusCode, retryAfter, clock.GetUtcNow());
+        bookkeeping.Record(new DeliveryAttempt(delivery.DeliveryId, delivery.EndpointId, started, statusCode, error, (int)stopwatch.ElapsedMilliseconds,
+            succeeded, next));
+        if (!succeeded)
+            logger.LogInformation("Webhook delivery {DeliveryId} attempt {Attempt} failed: {Status} {Error}", delivery.DeliveryId, delivery.Attempts + 1,
+                statusCode, error);
     }
 
     /// <summary>The schedule's wait for this attempt with ±10 % jitter; 429 and 503 may ask for longer with Retry-After.</summary>

@@ -1,12 +1,14 @@
 using System.Text.Json;
 using ArFleet.ServiceDefaults;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using static ArFleet.IsvWebhook.DeliveryStatus;
 
 namespace ArFleet.IsvWebhook;
 
-/// <summary>A claimed delivery; where it goes and how it is signed come from the endpoint (EndpointStore.TargetsAsync).</summary>
-public record ClaimedDelivery(Guid DeliveryId, Guid EndpointId, string Body, string? TraceParent, int Attempts);
+/// <summary>A claimed delivery with where it goes and how it is signed; the claim holds it until <paramref name="LeaseEnds"/>.</summary>
+public record ClaimedDelivery(Guid DeliveryId, Guid EndpointId, string Body, string? TraceParent, int Attempts, DeliveryTarget Target,
+    DateTimeOffset LeaseEnds);
 
 /// <summary>A delivery as its endpoint's owner sees it in the delivery log.</summary>
 public record DeliveryView(
@@ -17,10 +19,25 @@ public record AttemptView(DateTimeOffset At, int? StatusCode, string? Error, int
 
 /// <summary>The durable delivery queue in PostgreSQL (the deliveries and delivery_attempts tables). Several instances
 /// share it: rows are claimed with FOR UPDATE SKIP LOCKED and leased, so a crashed instance's claims come back after
-/// the lease. Deleting an endpoint deletes its deliveries with it (the foreign key cascades).</summary>
-public sealed class DeliveryQueue(NpgsqlDataSource db)
+/// Webhooks:Lease. Deleting an endpoint deletes its deliveries with it (the foreign key cascades). What sends come to is
+/// written by <see cref="DeliveryBookkeeping"/>.</summary>
+public sealed class DeliveryQueue(NpgsqlDataSource db, EndpointStore endpoints, IOptions<WebhookOptions> options, TimeProvider clock)
 {
-    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
+    private const string Due = $"status = '{Pending}' AND next_attempt_at <= now() AND (locked_until IS NULL OR locked_until < now())";
+
+    /// <summary>Only the head of the due queue is ranked per endpoint, read from the due index (the lease checked on the row), so a claim
+    /// costs the same whatever the backlog; an endpoint's rank starts after what this instance already holds of it. The chosen rows are
+    /// then looked up by id.</summary>
+    private const string ClaimSql =
+        "UPDATE deliveries d SET locked_until = now() + $2 FROM " +
+        "(SELECT id FROM deliveries WHERE id = ANY (ARRAY(" +
+        "   SELECT id FROM (SELECT head.id, head.next_attempt_at, " +
+        "       row_number() OVER (PARTITION BY head.endpoint_id ORDER BY head.next_attempt_at) + COALESCE(held.count, 0) AS n FROM (" +
+        $"     SELECT id, endpoint_id, next_attempt_at FROM deliveries WHERE {Due} ORDER BY next_attempt_at LIMIT $1 * 8) head " +
+        "     LEFT JOIN unnest($3::uuid[], $5::int[]) AS held (endpoint_id, count) ON held.endpoint_id = head.endpoint_id) ranked " +
+        "   WHERE n <= $4 ORDER BY next_attempt_at LIMIT $1)) " +
+        $" AND {Due} ORDER BY next_attempt_at FOR UPDATE SKIP LOCKED) claimable, endpoints e " +
+        $"WHERE d.id = claimable.id AND e.id = d.endpoint_id RETURNING d.id, d.endpoint_id, d.body, d.trace_parent, d.attempts, {EndpointStore.TargetColumns}";
 
     public static string WebhookId(Guid deliveryId) => $"msg_{deliveryId:N}";
 
@@ -44,66 +61,27 @@ public sealed class DeliveryQueue(NpgsqlDataSource db)
         return added;
     }
 
-    /// <summary>Claims up to <paramref name="max"/> due deliveries, at most <paramref name="perEndpoint"/> of any one
-    /// endpoint and none of <paramref name="skipEndpoints"/>, so one endpoint's backlog cannot crowd out the others.</summary>
-    public async Task<List<ClaimedDelivery>> ClaimDueAsync(int max, int perEndpoint, Guid[] skipEndpoints, CancellationToken cancellationToken)
+    /// <summary>Claims up to <paramref name="max"/> due deliveries, so that this instance holds at most <paramref name="perEndpoint"/> of any
+    /// one endpoint counting <paramref name="held"/> (what it holds already; an endpoint that cannot take more is held at the cap), so one
+    /// endpoint's backlog cannot crowd out the others.</summary>
+    public async Task<List<ClaimedDelivery>> ClaimDueAsync(int max, int perEndpoint, IReadOnlyDictionary<Guid, int> held,
+        CancellationToken cancellationToken)
     {
-        const string due = $"status = '{Pending}' AND next_attempt_at <= now() AND (locked_until IS NULL OR locked_until < now())";
-        await using var command = db.CreateCommand(
-            "UPDATE deliveries d SET locked_until = now() + $2 FROM " +
-            // Only the head of the due queue is ranked per endpoint, so a claim costs the same whatever the backlog.
-            $"(SELECT id FROM deliveries WHERE {due} AND id IN (" +
-            $"   SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at) AS n FROM (" +
-            $"     SELECT id, endpoint_id, next_attempt_at FROM deliveries WHERE {due} AND NOT (endpoint_id = ANY ($3)) " +
-            $"     ORDER BY next_attempt_at LIMIT $1 * 8) head) ranked WHERE n <= $4) " +
-            " ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED) claimable " +
-            "WHERE d.id = claimable.id RETURNING d.id, d.endpoint_id, d.body, d.trace_parent, d.attempts");
+        var leaseEnds = clock.GetUtcNow() + options.Value.Lease; // before the database's now(): never later than the row's lease
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(ClaimSql, connection);
         command.Parameters.AddWithValue(max);
-        command.Parameters.AddWithValue(Lease);
-        command.Parameters.AddWithValue(skipEndpoints);
+        command.Parameters.AddWithValue(options.Value.Lease);
+        command.Parameters.AddWithValue(held.Keys.ToArray());
         command.Parameters.AddWithValue(perEndpoint);
+        command.Parameters.AddWithValue(held.Values.ToArray());
+        await command.PrepareAsync(cancellationToken); // once per pooled connection; later calls find it prepared
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var claimed = new List<ClaimedDelivery>();
         while (await reader.ReadAsync(cancellationToken))
             claimed.Add(new ClaimedDelivery(reader.GetGuid(0), reader.GetGuid(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
-                reader.GetInt32(4)));
+                reader.GetInt32(4), endpoints.ReadTarget(reader, 5), leaseEnds));
         return claimed;
-    }
-
-    /// <summary>Records an attempt. <paramref name="nextAttemptAt"/> null with a failure means no more retries. A delivery
-    /// deleted meanwhile (with its endpoint) records nothing.</summary>
-    public async Task RecordAttemptAsync(Guid deliveryId, DateTimeOffset at, int? statusCode, string? error, int durationMs, bool succeeded,
-        DateTimeOffset? nextAttemptAt, CancellationToken cancellationToken)
-    {
-        var status = succeeded ? Succeeded : nextAttemptAt is null ? Failed : Pending;
-        await using var batch = db.CreateBatch();
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(
-            "INSERT INTO delivery_attempts (delivery_id, attempted_at, status_code, error, duration_ms) " +
-            "SELECT id, $2, $3, $4, $5 FROM deliveries WHERE id = $1")
-        {
-            Parameters = { new() { Value = deliveryId }, new() { Value = at }, new() { Value = (object?)statusCode ?? DBNull.Value },
-                new() { Value = (object?)error ?? DBNull.Value }, new() { Value = durationMs } },
-        });
-        // A retry is not scheduled for an endpoint disabled while the attempt was in flight: the disabling failed the
-        // delivery meanwhile (status reads the row as updated), or committed before this statement (the endpoint's row).
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(
-            "UPDATE deliveries SET attempts = attempts + 1, last_status_code = $3, last_error = $4, next_attempt_at = $5, " +
-            $"locked_until = NULL, status = CASE WHEN $2 = '{Pending}' AND (status = '{Failed}' OR EXISTS (SELECT 1 FROM endpoints e " +
-            $"WHERE e.id = deliveries.endpoint_id AND e.disabled_at IS NOT NULL)) THEN '{Failed}' ELSE $2 END WHERE id = $1")
-        {
-            Parameters = { new() { Value = deliveryId }, new() { Value = status }, new() { Value = (object?)statusCode ?? DBNull.Value },
-                new() { Value = (object?)error ?? DBNull.Value }, new() { Value = (object?)nextAttemptAt ?? DBNull.Value } },
-        });
-        await batch.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    /// <summary>Puts a claimed delivery back without an attempt (its endpoint's limiter or circuit refused it for now).</summary>
-    public async Task DeferAsync(Guid deliveryId, DateTimeOffset until, CancellationToken cancellationToken)
-    {
-        await using var command = db.CreateCommand("UPDATE deliveries SET next_attempt_at = $2, locked_until = NULL WHERE id = $1");
-        command.Parameters.AddWithValue(deliveryId);
-        command.Parameters.AddWithValue(until);
-        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>Fails whatever the endpoint still had pending (it was disabled); replay sends them again.</summary>

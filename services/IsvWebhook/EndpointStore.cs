@@ -141,36 +141,18 @@ public sealed class EndpointStore(NpgsqlDataSource db, EndpointSecrets secrets)
         return await ReadIdsAsync(command, cancellationToken);
     }
 
-    /// <summary>Where these endpoints' deliveries go and their decrypted secrets; a deleted endpoint is absent.</summary>
-    public async Task<Dictionary<Guid, DeliveryTarget>> TargetsAsync(Guid[] endpointIds, CancellationToken cancellationToken)
-    {
-        await using var command = db.CreateCommand(
-            "SELECT id, url, secret, CASE WHEN previous_secret_expires_at > now() THEN previous_secret END, rate_limit_per_second, disabled_at IS NOT NULL " +
-            "FROM endpoints WHERE id = ANY ($1)");
-        command.Parameters.AddWithValue(endpointIds);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var targets = new Dictionary<Guid, DeliveryTarget>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            var current = secrets.Unprotect(reader.GetString(2));
-            string[] signing = reader.IsDBNull(3) ? [current] : [current, secrets.Unprotect(reader.GetString(3))];
-            targets[reader.GetGuid(0)] = new DeliveryTarget(reader.GetGuid(0), reader.GetString(1), signing,
-                reader.IsDBNull(4) ? null : reader.GetInt32(4), reader.GetBoolean(5));
-        }
-        return targets;
-    }
+    /// <summary>The columns of an endpoint (as <c>e</c>) that make its <see cref="DeliveryTarget"/>, read by <see cref="ReadTarget"/>.</summary>
+    public const string TargetColumns =
+        "e.id, e.url, e.secret, CASE WHEN e.previous_secret_expires_at > now() THEN e.previous_secret END, e.rate_limit_per_second, " +
+        "e.disabled_at IS NOT NULL";
 
-    /// <summary>Records an attempt's outcome in the endpoint's run of failures; returns since when it has been failing
-    /// without a success (null after one).</summary>
-    public async Task<DateTimeOffset?> RecordOutcomeAsync(Guid endpointId, DateTimeOffset at, bool succeeded, CancellationToken cancellationToken)
+    /// <summary>Where the endpoint's deliveries go and its decrypted secrets, from <see cref="TargetColumns"/> at <paramref name="first"/>.</summary>
+    public DeliveryTarget ReadTarget(NpgsqlDataReader reader, int first)
     {
-        await using var command = db.CreateCommand(succeeded
-            ? "UPDATE endpoints SET failing_since = NULL WHERE id = $1 RETURNING failing_since"
-            : "UPDATE endpoints SET failing_since = COALESCE(failing_since, $2) WHERE id = $1 RETURNING failing_since");
-        command.Parameters.AddWithValue(endpointId);
-        command.Parameters.AddWithValue(at);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) && !reader.IsDBNull(0) ? reader.GetFieldValue<DateTimeOffset>(0) : null;
+        var current = secrets.Unprotect(reader.GetString(first + 2));
+        string[] signing = reader.IsDBNull(first + 3) ? [current] : [current, secrets.Unprotect(reader.GetString(first + 3))];
+        return new DeliveryTarget(reader.GetGuid(first), reader.GetString(first + 1), signing,
+            reader.IsDBNull(first + 4) ? null : reader.GetInt32(first + 4), reader.GetBoolean(first + 5));
     }
 
     private static async Task<WebhookEndpoint?> ReadOneAsync(NpgsqlCommand command, CancellationToken cancellationToken)

@@ -13,6 +13,13 @@ public sealed class WebhookOptions
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
     public int MaxConcurrentDeliveries { get; set; } = 32;
 
+    /// <summary>How long a claim holds a delivery: an instance that crashed with it claimed, sent or not, lets it go
+    /// after this. It must outlast a send and its record (see <see cref="WebhookOptionsValidation"/>).</summary>
+    public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Outcomes of sends are written together (DeliveryBookkeeping) once 64 are waiting or after this.</summary>
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(20);
+
     /// <summary>Lets endpoints on loopback over plain http; honoured only in the Development environment.</summary>
     public bool AllowLoopback { get; set; }
 

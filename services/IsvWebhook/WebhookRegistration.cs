@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace ArFleet.IsvWebhook;
@@ -10,6 +11,8 @@ public static class WebhookRegistration
     {
         var allowLoopback = builder.Environment.IsDevelopment() && builder.Configuration.GetValue<bool>("Webhooks:AllowLoopback");
         builder.Services.Configure<WebhookOptions>(builder.Configuration.GetSection("Webhooks"));
+        builder.Services.AddSingleton<IValidateOptions<WebhookOptions>, WebhookOptionsValidation>();
+        builder.Services.AddOptions<WebhookOptions>().ValidateOnStart();
         builder.Services.PostConfigure<WebhookOptions>(o => o.AllowLoopback = allowLoopback); // never outside Development
         // The binder appends a configured array to the default one: a configured schedule replaces the default instead.
         if (builder.Configuration.GetSection("Webhooks:RetrySchedule").Get<TimeSpan[]>() is { Length: > 0 } schedule)
@@ -35,7 +38,9 @@ public static class WebhookRegistration
                 PooledConnectionLifetime = TimeSpan.FromMinutes(2),
             });
 #pragma warning restore EXTEXP0001
-        builder.Services.AddSingleton<WebhookMetrics>();
+        builder.Services.AddSingleton<WebhookMetrics>().AddSingleton<DeliveryBookkeeping>();
+        // Before the dispatcher, so that it stops after it and writes what the dispatcher's senders handed over.
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<DeliveryBookkeeping>());
         builder.Services.AddHostedService<DeliveryDispatcher>().AddHostedService<DeliveryRetention>().AddHostedService<WebhookBacklogSampler>();
         return builder;
     }

@@ -23,6 +23,7 @@ public sealed class FaultScenario(PrivateServers servers)
             ["Webhooks__RetrySchedule__1"] = "00:00:02",
             ["Webhooks__RetrySchedule__2"] = "00:00:05",
             ["Webhooks__RetrySchedule__3"] = "00:00:10",
+            ["Webhooks__Lease"] = "00:00:20", // a SIGKILLed isv-webhook's claims come back within the drain
         });
         try
         {

@@ -11,6 +11,7 @@ public sealed class WebhookFleetFixture : IAsyncLifetime
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(3);
     public static readonly TimeSpan DisableAfter = TimeSpan.FromSeconds(8);
+    public static readonly TimeSpan Lease = TimeSpan.FromSeconds(6); // more than 2 s + Timeout + FlushInterval
 
     private IBusControl? bus;
     public Fleet Fleet { get; private set; } = null!;
@@ -29,6 +30,7 @@ public sealed class WebhookFleetFixture : IAsyncLifetime
             ["Webhooks__RetrySchedule__5"] = "00:00:02",
             ["Webhooks__RetrySchedule__6"] = "00:00:02",
             ["Webhooks__Timeout"] = Timeout.ToString(),
+            ["Webhooks__Lease"] = Lease.ToString(), // a killed instance's claims come back in seconds
             ["Webhooks__DisableAfter"] = DisableAfter.ToString(),
             ["Webhooks__Isolation__MaxConcurrency"] = "4",
             ["Webhooks__Isolation__BreakDuration"] = "00:00:01",

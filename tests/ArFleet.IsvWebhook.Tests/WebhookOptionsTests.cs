@@ -29,4 +29,13 @@ public sealed class WebhookOptionsTests
         Assert.Equal(new WebhookOptions().RetrySchedule, Bound([]).RetrySchedule);
         Assert.Equal(7, Bound([]).RetrySchedule.Length);
     }
+
+    [Fact]
+    public void A_lease_shorter_than_a_send_and_its_record_is_refused_with_what_it_must_outlast()
+    {
+        var refused = Assert.Throws<OptionsValidationException>(() => Bound(new() { ["Webhooks:Lease"] = "00:00:10", ["Webhooks:Timeout"] = "00:00:15" }));
+        Assert.Contains("Webhooks:Lease (00:00:10) must be longer than 2 s + Webhooks:Timeout (00:00:15)", refused.Message);
+        Assert.Equal(TimeSpan.FromSeconds(20), Bound(new() { ["Webhooks:Lease"] = "00:00:20", ["Webhooks:Timeout"] = "00:00:15" }).Lease);
+        Assert.Equal(TimeSpan.FromMinutes(2), Bound([]).Lease);
+    }
 }
