@@ -108,7 +108,8 @@ double RedisBenchmark(int count)
     db.StringSet($"{bucket}:seeded", "new");
     db.StringSet($"{bucket}:stock", long.MaxValue / 2);
     var start = new ProcessStartInfo("redis-benchmark") { RedirectStandardOutput = true, RedirectStandardError = true };
-    foreach (var arg in new[] { "-h", redisHost, "-p", redisPort.ToString(CultureInfo.InvariantCulture), "--dbnum", redisDatabase.ToString(CultureInfo.InvariantCulture),
+    foreach (var arg in new[] { "-h", redisHost, "-p", redisPort.ToString(CultureInfo.InvariantCulture),
+                 "--dbnum", redisDatabase.ToString(CultureInfo.InvariantCulture),
                  "-n", count.ToString(CultureInfo.InvariantCulture), "-c", "50", "-r", "1000000000", "--csv", "EVAL", RedisBudgetGate.IssueScript, "7",
                  $"{bucket}:scan:__rand_int__", $"{bucket}:stock", $"{bucket}:user:__rand_int__", $"{bucket}:device:__rand_int__",
                  $"{bucket}:user-day:__rand_int__", $"{bucket}:seeded", $"{bucket}:exhausted", "0", "0", "0", "BENCHMARKCODE", "3600", "3600" })
