@@ -17,8 +17,14 @@ public sealed record LoadOptions(
           --json FILE      the report as JSON too          --process NAME=PID  a process whose CPU is counted per scan
         """;
 
+    private static readonly string[] Names =
+        ["--endpoints", "--scans", "--concurrency", "--rate", "--duration", "--budget", "--photos", "--warmup", "--json", "--process"];
+
     public static LoadOptions Parse(string[] args)
     {
+        // Every option takes a value; anything else (a typo, --help) is refused before a load starts.
+        for (var i = 0; i < args.Length; i += 2)
+            if (!Names.Contains(args[i]) || i + 1 == args.Length) throw new ArgumentException($"'{args[i]}' is not an option with a value");
         string? Value(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
         double? Number(string name) => Value(name) is { } text
             ? double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && n > 0 ? n
