@@ -21,7 +21,7 @@ public static class Postgres
         var connectionString = builder.Configuration.GetConnectionString("postgres")
             ?? throw new InvalidOperationException("ConnectionStrings:postgres is not configured.");
         // Commands are traced inside a request's or a message's trace; background polls alone would be a trace each.
-        builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString)
+        builder.Services.AddSingleton(_ => PooledWithoutReset(new NpgsqlDataSourceBuilder(connectionString))
             .ConfigureTracing(t => t.ConfigureCommandFilter(_ => Activity.Current is not null).ConfigureBatchFilter(_ => Activity.Current is not null))
             .Build());
         builder.Services.ConfigureOpenTelemetryTracerProvider(t => t.AddNpgsql());
@@ -30,6 +30,15 @@ public static class Postgres
         builder.Services.Insert(0, ServiceDescriptor.Singleton<IHostedService>(sp => new DatabaseMigrator(
             connectionString, migrations, sp.GetRequiredService<ILogger<DatabaseMigrator>>())));
         builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: [ServiceDefaultsExtensions.ReadyTag]);
+        return builder;
+    }
+
+    /// <summary>Nothing the services leave on a connection outlives its transaction (SET LOCAL, transaction advisory locks),
+    /// so a pooled connection is not reset on reuse: the reset cost the server a DISCARD ALL, or seven statements on a
+    /// connection with prepared statements, each time a connection went back to the pool (once or twice a message).</summary>
+    private static NpgsqlDataSourceBuilder PooledWithoutReset(NpgsqlDataSourceBuilder builder)
+    {
+        builder.ConnectionStringBuilder.NoResetOnClose = true;
         return builder;
     }
 
