@@ -90,9 +90,11 @@ public static class ScanEndpoints
             await claimCheck.RemoveAsync(imageKey);
             return claimedBefore.IsRetryOf(requestHash) ? await Answer(claimedBefore.ScanId, tenantId, wait, store, waiters, ct) : KeyReused();
         }
+        // Waiting starts before the scan is sent, so that its result cannot be announced unheard: no first read needed.
+        using var waiter = wait > 0 ? await waiters.RegisterAsync(scanId) : null;
         await PublishAsync(scanId, scanRequest, createdAt, submissions, bus, delivery.Value.PublishTimeout);
         var stored = new ScanRecord(scanId, tenantId, ScanStatus.Processing, null, null, null, null, traceId, createdAt, null);
-        return await Answer(scanId, tenantId, wait, store, waiters, ct, stored);
+        return await Answer(scanId, tenantId, wait, store, waiters, ct, stored, waiter);
     }
 
     private static async Task<Results<ScanAnswer, BadRequestProblem>> GetAsync(Guid scanId, [FromQuery] int? wait, HttpContext http,
@@ -118,24 +120,33 @@ public static class ScanEndpoints
     }
 
     /// <summary>200 with the result once resolved (waiting up to <paramref name="wait"/> seconds for it), else 202.
-    /// <paramref name="known"/> is the scan as just stored, which needs no first read.</summary>
-    private static async Task<ScanAnswer> Answer(
-        Guid scanId, Guid tenantId, int? wait, ScanStore store, ScanWaiters waiters, CancellationToken ct, ScanRecord? known = null)
+    /// <paramref name="known"/> is the scan as just stored, which needs no first read, and <paramref name="registered"/>
+    /// a waiter registered before it was sent.</summary>
+    private static async Task<ScanAnswer> Answer(Guid scanId, Guid tenantId, int? wait, ScanStore store, ScanWaiters waiters,
+        CancellationToken ct, ScanRecord? known = null, ScanWaiters.Waiter? registered = null)
     {
         var scan = known ?? await store.GetAsync(scanId, ct);
         if (scan is null || scan.AppTenantId != tenantId) return Problems.NotFound("Scan");
         if (scan.Status == ScanStatus.Processing && wait > 0)
         {
             var deadline = DateTimeOffset.UtcNow.AddSeconds(wait.Value);
-            using var waiter = await waiters.RegisterAsync(scanId);
+            using var registeredNow = registered is null ? await waiters.RegisterAsync(scanId) : null;
+            var waiter = registered ?? registeredNow!;
+            // Registered only now, it may have missed an announcement: read after registering.
+            var read = registered is null;
             while (true)
             {
-                // Read after registering, so a result announced before that is not missed.
-                scan = await store.GetAsync(scanId, ct) ?? scan;
+                if (read) scan = await store.GetAsync(scanId, ct) ?? scan;
                 var left = deadline - DateTimeOffset.UtcNow;
                 if (scan.Status != ScanStatus.Processing || left <= TimeSpan.Zero) break;
-                // Woken by the announcement, or re-read at least every second in case it was missed.
-                await waiter.WaitAsync(left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1), ct);
+                // Handed the stored scan by this instance's consumer, or woken by another's announcement (then read), or
+                // re-read at least every second in case the announcement was missed.
+                if (await waiter.WaitAsync(left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1), ct) is { } resolved)
+                {
+                    scan = resolved;
+                    break;
+                }
+                read = true;
             }
         }
         var view = new ScanView(scan.ScanId, scan.Status, scan.Outcome, scan.Target, scan.Reward, scan.Action, scan.CampaignId, scan.Detail,

@@ -10,12 +10,12 @@ public sealed class ScanResolvedConsumer(ScanStore scans, ScanWaiters waiters, S
 {
     public async Task Consume(ConsumeContext<ScanResolved> context)
     {
-        if (!await scans.ResolveAsync(context.Message, context.CancellationToken))
+        if (await scans.ResolveAsync(context.Message, context.CancellationToken) is not { } stored)
         {
             logger.LogDebug("Result for scan {ScanId} ignored: unknown, expired or resolved already", context.Message.ScanId);
             return;
         }
         metrics.Resolved(context.Message);
-        await waiters.AnnounceAsync(context.Message.ScanId);
+        await waiters.AnnounceAsync(stored);
     }
 }

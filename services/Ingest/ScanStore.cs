@@ -55,9 +55,9 @@ public sealed class ScanStore(NpgsqlDataSource db)
             : null;
     }
 
-    /// <summary>The broker confirmed these scans' ScanSubmitted: the relay leaves them alone. Outside a caller's
-    /// transaction the commit does not wait for its WAL flush: a crash may forget it, which only makes the relay send
-    /// those scans again.</summary>
+    /// <summary>The broker confirmed these scans' ScanSubmitted: the relay leaves them alone. Only scans still processing
+    /// are marked, since the relay sends no other. Outside a caller's transaction the commit does not wait for its WAL
+    /// flush: a crash may forget it, which only makes the relay send those scans again.</summary>
     public async Task MarkSubmittedAsync(IReadOnlyList<Guid> scanIds, CancellationToken cancellationToken, NpgsqlTransaction? transaction = null)
     {
         if (transaction is null)
@@ -70,17 +70,18 @@ public sealed class ScanStore(NpgsqlDataSource db)
             await own.CommitAsync(cancellationToken);
             return;
         }
-        await using var command = new NpgsqlCommand("UPDATE scans SET submitted = true WHERE id = ANY($1)", transaction.Connection, transaction);
+        await using var command = new NpgsqlCommand("UPDATE scans SET submitted = true WHERE id = ANY($1) AND status = 'processing'", transaction.Connection, transaction);
         command.Parameters.AddWithValue(scanIds.ToArray());
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Records a terminal result. A scan keeps its first result, except that a real result replaces a `failed`
-    /// one (the deadline passed, then the scan completed after all): an issued reward always shows.</summary>
-    public async Task<bool> ResolveAsync(ScanResolved result, CancellationToken cancellationToken, NpgsqlTransaction? transaction = null)
+    /// <summary>Records a terminal result and returns the scan as stored, or null when it was not stored. A scan keeps its
+    /// first result, except that a real result replaces a `failed` one (the deadline passed, then the scan completed after
+    /// all): an issued reward always shows.</summary>
+    public async Task<ScanRecord?> ResolveAsync(ScanResolved result, CancellationToken cancellationToken, NpgsqlTransaction? transaction = null)
     {
         const string sql = "UPDATE scans SET status = $2, outcome = $3, result = $4, resolved_at = $5, detail = $6 " +
-            "WHERE id = $1 AND (status = 'processing' OR outcome = 'failed')";
+            $"WHERE id = $1 AND (status = 'processing' OR outcome = 'failed') RETURNING {Columns}";
         await using var command = transaction is null ? db.CreateCommand(sql) : new NpgsqlCommand(sql, transaction.Connection, transaction);
         command.Parameters.AddWithValue(result.ScanId);
         command.Parameters.AddWithValue(Name(result.Status));
@@ -93,7 +94,8 @@ public sealed class ScanStore(NpgsqlDataSource db)
         });
         command.Parameters.AddWithValue(result.OccurredAt);
         command.Parameters.Add(Text(result.Detail));
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
     }
 
     public async Task<ScanRecord?> GetAsync(Guid scanId, CancellationToken cancellationToken)
@@ -104,14 +106,14 @@ public sealed class ScanStore(NpgsqlDataSource db)
         return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
     }
 
-    /// <summary>Accepted scans whose ScanSubmitted the broker has not confirmed after <paramref name="olderThan"/>, oldest
-    /// first, locked for the caller's transaction so that two ingest instances do not both send one.</summary>
+    /// <summary>Scans still processing whose ScanSubmitted the broker has not confirmed after <paramref name="olderThan"/>,
+    /// oldest first, locked for the caller's transaction so that two ingest instances do not both send one.</summary>
     public async Task<List<(Guid ScanId, ScanRequest Request, DateTimeOffset CreatedAt)>> LockUnsubmittedAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, TimeSpan olderThan, int limit, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
             "SELECT id, app_tenant_id, idempotency_key, user_id, device_id, lat, lon, image_key, created_at FROM scans " +
-            "WHERE NOT submitted AND created_at < now() - $1 ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED", connection, transaction);
+            "WHERE NOT submitted AND status = 'processing' AND created_at < now() - $1 ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED", connection, transaction);
         command.Parameters.AddWithValue(olderThan);
         command.Parameters.AddWithValue(limit);
         var rows = new List<(Guid, ScanRequest, DateTimeOffset)>();

@@ -3,13 +3,14 @@ using StackExchange.Redis;
 
 namespace ArFleet.Ingest;
 
-/// <summary>Lets a request wait for its scan's result. Whichever ingest instance consumes ScanResolved announces it on
-/// a Redis channel, so the instance holding the waiting request hears it too. The announcement only wakes the waiter
-/// early: callers also re-read the store now and then, so a Redis outage slows waiting down but never breaks it.</summary>
+/// <summary>Lets a request wait for its scan's result. Whichever ingest instance consumes ScanResolved hands the stored
+/// scan to its own waiters and announces it on a Redis channel, so that the instance holding the waiting request hears
+/// it too (and reads the scan). The announcement only wakes the waiter early: callers also re-read the store now and
+/// then, so a Redis outage slows waiting down but never breaks it.</summary>
 public sealed class ScanWaiters(IConnectionMultiplexer redis, ILogger<ScanWaiters> logger)
 {
     private static readonly RedisChannel Channel = RedisChannel.Literal("ingest:scan-resolved");
-    private readonly ConcurrentDictionary<Guid, TaskCompletionSource> waiting = new();
+    private readonly ConcurrentDictionary<Guid, TaskCompletionSource<ScanRecord?>> waiting = new();
     private readonly SemaphoreSlim subscribing = new(1, 1);
     private volatile bool subscribed;
 
@@ -17,14 +18,16 @@ public sealed class ScanWaiters(IConnectionMultiplexer redis, ILogger<ScanWaiter
     public async Task<Waiter> RegisterAsync(Guid scanId)
     {
         await EnsureSubscribedAsync();
-        var source = waiting.GetOrAdd(scanId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        var source = waiting.GetOrAdd(scanId, _ => new TaskCompletionSource<ScanRecord?>(TaskCreationOptions.RunContinuationsAsynchronously));
         return new Waiter(this, scanId, source);
     }
 
-    public async Task AnnounceAsync(Guid scanId)
+    /// <summary><paramref name="stored"/> is the scan as its result was stored.</summary>
+    public async Task AnnounceAsync(ScanRecord stored)
     {
-        try { await redis.GetSubscriber().PublishAsync(Channel, scanId.ToString()); }
-        catch (RedisException e) { logger.LogDebug(e, "Scan {ScanId} resolved without a wake-up: Redis is unavailable", scanId); }
+        if (waiting.TryGetValue(stored.ScanId, out var local)) local.TrySetResult(stored);
+        try { await redis.GetSubscriber().PublishAsync(Channel, stored.ScanId.ToString()); }
+        catch (RedisException e) { logger.LogDebug(e, "Scan {ScanId} resolved without a wake-up: Redis is unavailable", stored.ScanId); }
     }
 
     private async Task EnsureSubscribedAsync()
@@ -37,7 +40,7 @@ public sealed class ScanWaiters(IConnectionMultiplexer redis, ILogger<ScanWaiter
             // StackExchange.Redis restores the subscription itself after a reconnect.
             await redis.GetSubscriber().SubscribeAsync(Channel, (_, message) =>
             {
-                if (Guid.TryParse(message.ToString(), out var scanId) && waiting.TryGetValue(scanId, out var waiter)) waiter.TrySetResult();
+                if (Guid.TryParse(message.ToString(), out var scanId) && waiting.TryGetValue(scanId, out var waiter)) waiter.TrySetResult(null);
             });
             subscribed = true;
         }
@@ -51,13 +54,14 @@ public sealed class ScanWaiters(IConnectionMultiplexer redis, ILogger<ScanWaiter
         }
     }
 
-    public sealed class Waiter(ScanWaiters owner, Guid scanId, TaskCompletionSource source) : IDisposable
+    public sealed class Waiter(ScanWaiters owner, Guid scanId, TaskCompletionSource<ScanRecord?> source) : IDisposable
     {
-        /// <summary>Completes when the scan is announced, or after <paramref name="poll"/>, whichever comes first.</summary>
-        public async Task WaitAsync(TimeSpan poll, CancellationToken cancellationToken)
+        /// <summary>Completes when the scan is announced, or after <paramref name="poll"/>, whichever comes first: with the
+        /// stored scan when this instance stored it, else with null (read the store).</summary>
+        public async Task<ScanRecord?> WaitAsync(TimeSpan poll, CancellationToken cancellationToken)
         {
-            try { await source.Task.WaitAsync(poll, cancellationToken); }
-            catch (TimeoutException) { }
+            try { return await source.Task.WaitAsync(poll, cancellationToken); }
+            catch (TimeoutException) { return null; }
         }
 
         public void Dispose() => owner.waiting.TryRemove(scanId, out _);
