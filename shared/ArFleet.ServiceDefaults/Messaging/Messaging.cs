@@ -1,3 +1,4 @@
+using System.Text.Json;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
@@ -33,6 +34,8 @@ public static class Messaging
                     h.RequestedConnectionTimeout(TimeSpan.FromSeconds(5));
                 });
                 cfg.PrefetchCount = prefetch;
+                // MassTransit indents its JSON by default: a third of every message's bytes, through each queue and the outboxes.
+                cfg.ConfigureJsonSerializerOptions(options => new JsonSerializerOptions(options) { WriteIndented = false });
                 cfg.SendTopology.ConfigureErrorSettings = DurableQueues.ErrorQueue;
                 cfg.SendTopology.ConfigureDeadLetterSettings = DurableQueues.ErrorQueue;
                 // Outer: a dependency that is down (database, cache, broker) gets minutes to come back while the
