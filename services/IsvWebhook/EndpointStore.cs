@@ -118,15 +118,17 @@ public sealed class EndpointStore(NpgsqlDataSource db, EndpointSecrets secrets)
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
-    /// <summary>The enabled endpoints of these tenants that subscribe to the event type. With a transaction they are
-    /// locked against disabling and deletion until it ends, so deliveries enqueued in it cannot miss either.</summary>
-    public async Task<Guid[]> SubscribedAsync(Guid[] tenantIds, string eventType, CancellationToken cancellationToken, NpgsqlTransaction? transaction = null)
+    /// <summary>The enabled endpoints of the tenant, and of the ISVs it granted access now, that subscribe to the event
+    /// type: one statement. With a transaction they are locked against disabling and deletion until it ends, so deliveries
+    /// enqueued in it cannot miss either.</summary>
+    public async Task<Guid[]> SubscribedAsync(Guid tenantId, string eventType, CancellationToken cancellationToken, NpgsqlTransaction? transaction = null)
     {
-        const string sql = "SELECT id FROM endpoints WHERE tenant_id = ANY ($1) AND disabled_at IS NULL AND $2 = ANY (event_types)";
+        const string sql = "SELECT id FROM endpoints WHERE (tenant_id = $1 OR tenant_id IN " +
+            "(SELECT isv_tenant_id FROM isv_grants WHERE brand_tenant_id = $1 AND granted)) AND disabled_at IS NULL AND $2 = ANY (event_types)";
         await using var command = transaction is null
             ? db.CreateCommand(sql)
-            : new NpgsqlCommand(sql + " FOR SHARE", transaction.Connection, transaction);
-        command.Parameters.AddWithValue(tenantIds);
+            : new NpgsqlCommand(sql + " FOR SHARE OF endpoints", transaction.Connection, transaction);
+        command.Parameters.AddWithValue(tenantId);
         command.Parameters.AddWithValue(eventType);
         return await ReadIdsAsync(command, cancellationToken);
     }

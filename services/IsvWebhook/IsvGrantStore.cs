@@ -20,15 +20,4 @@ public sealed class IsvGrantStore(NpgsqlDataSource db)
         command.Parameters.AddWithValue(change.OccurredAt);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
-
-    /// <summary>The ISV tenants the brand has granted access now.</summary>
-    public async Task<Guid[]> GranteesOfAsync(Guid brandTenantId, CancellationToken cancellationToken)
-    {
-        await using var command = db.CreateCommand("SELECT isv_tenant_id FROM isv_grants WHERE brand_tenant_id = $1 AND granted");
-        command.Parameters.AddWithValue(brandTenantId);
-        var grantees = new List<Guid>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken)) grantees.Add(reader.GetGuid(0));
-        return [.. grantees];
-    }
 }

@@ -74,7 +74,7 @@ public sealed class WebhookDatabase : IAsyncDisposable
     /// <summary>One delivery of each of <paramref name="events"/> events to each of the tenant's subscribed endpoints.</summary>
     public async Task EnqueueAsync(int events, string prefix)
     {
-        var subscribed = await Store.SubscribedAsync([Tenant], WebhookEventTypes.ScanResolved, CancellationToken.None);
+        var subscribed = await Store.SubscribedAsync(Tenant, WebhookEventTypes.ScanResolved, CancellationToken.None);
         await Task.WhenAll(Enumerable.Range(0, events).Select(i =>
             Queue.EnqueueAsync(subscribed, WebhookEventTypes.ScanResolved, $"{prefix}:{i}", "{}", null, CancellationToken.None)));
     }
