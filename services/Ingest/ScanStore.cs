@@ -70,7 +70,8 @@ public sealed class ScanStore(NpgsqlDataSource db)
             await own.CommitAsync(cancellationToken);
             return;
         }
-        await using var command = new NpgsqlCommand("UPDATE scans SET submitted = true WHERE id = ANY($1) AND status = 'processing'", transaction.Connection, transaction);
+        await using var command = new NpgsqlCommand(
+            "UPDATE scans SET submitted = true WHERE id = ANY($1) AND status = 'processing'", transaction.Connection, transaction);
         command.Parameters.AddWithValue(scanIds.ToArray());
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
@@ -113,7 +114,8 @@ public sealed class ScanStore(NpgsqlDataSource db)
     {
         await using var command = new NpgsqlCommand(
             "SELECT id, app_tenant_id, idempotency_key, user_id, device_id, lat, lon, image_key, created_at FROM scans " +
-            "WHERE NOT submitted AND status = 'processing' AND created_at < now() - $1 ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED", connection, transaction);
+            "WHERE NOT submitted AND status = 'processing' AND created_at < now() - $1 ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED",
+            connection, transaction);
         command.Parameters.AddWithValue(olderThan);
         command.Parameters.AddWithValue(limit);
         var rows = new List<(Guid, ScanRequest, DateTimeOffset)>();

@@ -34,7 +34,8 @@ public sealed class ScanSubmissionTests(FleetFixture fixture)
             Guid processingId = default;
             await Fleet.RestartAsync("recognition", async () =>
             {
-                using var second = await Client.SubmitScanAsync(app.ApiKey, TestImages.CameraScan(target, seed: 1_061).Jpeg, "waiting-user", "phone-2", wait: 0);
+                var frame = TestImages.CameraScan(target, seed: 1_061).Jpeg;
+                using var second = await Client.SubmitScanAsync(app.ApiKey, frame, "waiting-user", "phone-2", wait: 0);
                 Assert.Equal(HttpStatusCode.Accepted, second.StatusCode);
                 processingId = Guid.Parse((string)(await second.Content.ReadFromJsonAsync<JsonObject>())!["scanId"]!);
                 // Confirmed by the broker and still processing (no recognition runs): marked.
