@@ -76,6 +76,15 @@ public sealed class DeliveryBookkeeping(
         while (outcomes.Reader.Count > 0) await WriteTakenAsync(batch);
     }
 
+    /// <summary>A service stopped right after it started may never have run ExecuteAsync (BackgroundService starts it on the
+    /// thread pool with the stopping token, and a cancelled token skips it): what was handed over is written here then.</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        var batch = new List<DeliveryOutcome>(MaxBatch);
+        while (outcomes.Reader.Count > 0) await WriteTakenAsync(batch);
+    }
+
     /// <summary>Until a batch is full or the flush interval is up.</summary>
     private async Task WaitForBatchAsync(CancellationToken stoppingToken)
     {

@@ -160,5 +160,19 @@ public sealed class DeliveryBookkeepingTests : IAsyncLifetime
         Assert.Equal(150L, await database.ScalarAsync<long>("SELECT count(*) FROM delivery_attempts"));
     }
 
+    [Fact]
+    public async Task Stopping_before_the_writer_ever_ran_still_writes_what_was_handed_over()
+    {
+        var endpoint = await database.EndpointAsync();
+        await database.EnqueueAsync(20, "never-ran");
+        var claimed = await database.ClaimAllAsync();
+        // As when the host stops the service before the thread pool ran its ExecuteAsync: here it is never started.
+        foreach (var delivery in claimed)
+            Bookkeeping.Record(new DeliveryAttempt(delivery.DeliveryId, endpoint, DateTimeOffset.UtcNow, 204, null, 5, true, null));
+        await Bookkeeping.StopAsync(CancellationToken.None);
+
+        Assert.Equal(20L, await database.ScalarAsync<long>("SELECT count(*) FROM deliveries WHERE status = $1", Succeeded));
+    }
+
     public async Task DisposeAsync() => await database.DisposeAsync();
 }
