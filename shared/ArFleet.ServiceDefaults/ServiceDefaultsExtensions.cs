@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using ArFleet.ServiceDefaults.Observability;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -23,6 +24,9 @@ public static class ServiceDefaultsExtensions
     /// details, JSON conventions, OpenAPI, HttpClient resilience and the per-key rate limits.</summary>
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
     {
+        // Below every other source, so that appsettings and the environment still set them: without these, each request
+        // logged three Information lines and each outgoing call four (ASP.NET's hosting and routing, HttpClient, Polly).
+        builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = QuietFrameworkLogs });
         builder.AddDaprMode(); // first: in Dapr mode the secret store's settings are read before anything reads configuration
         builder.ConfigureOpenTelemetry();
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
@@ -35,6 +39,13 @@ public static class ServiceDefaultsExtensions
         builder.AddApiKeyRateLimits();
         return builder;
     }
+
+    private static readonly Dictionary<string, string?> QuietFrameworkLogs = new()
+    {
+        ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+        ["Logging:LogLevel:System.Net.Http.HttpClient"] = "Warning",
+        ["Logging:LogLevel:Polly"] = "Warning",
+    };
 
     /// <summary>camelCase, enums as camelCase strings, nulls left out: the conventions of docs/api.md.</summary>
     public static void ConfigureJson(JsonSerializerOptions options)
