@@ -13,7 +13,7 @@ public sealed record LoadOptions(
           --scans N        at most N scans (1000)          --concurrency C  at most C in flight (16)
           --rate R         start at most R scans a second  --duration S     start none after S seconds (600)
           --budget B       the campaign's vouchers (N / 2) --photos P       distinct photos, reused round-robin (32)
-          --warmup W       scans before the measured ones, not counted (300: a fresh fleet compiles its code meanwhile)
+          --warmup W       scans before the measured ones, not counted (1200: a fresh fleet compiles its code meanwhile)
           --json FILE      the report as JSON too          --process NAME=PID  a process whose CPU is counted per scan
         """;
 
@@ -47,7 +47,7 @@ public sealed record LoadOptions(
             TimeSpan.FromSeconds(Number("--duration") ?? 600),
             (int)(Number("--budget") ?? Math.Max(1, scans / 2)),
             (int)(Number("--photos") ?? 32),
-            Value("--warmup") == "0" ? 0 : (int)(Number("--warmup") ?? 300),
+            Value("--warmup") == "0" ? 0 : (int)(Number("--warmup") ?? 1200),
             Value("--json"),
             processes);
     }
