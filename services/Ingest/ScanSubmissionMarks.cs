@@ -30,8 +30,15 @@ public sealed class ScanSubmissionMarks(ScanStore store, IOptions<ScanDeliveryOp
                 await FlushAsync(CancellationToken.None);
             }
         }
-        catch (OperationCanceledException) { }
-        await FlushAsync(CancellationToken.None); // what was confirmed before the stop
+        catch (OperationCanceledException) { } // StopAsync marks what is left
+    }
+
+    /// <summary>Marks what was confirmed before the stop, once ExecuteAsync has ended, and also when it never ran
+    /// (BackgroundService skips it for a service stopped right after it started).</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        await FlushAsync(CancellationToken.None);
     }
 
     /// <summary>Everything confirmed so far, in batches of at most MaxBatch.</summary>

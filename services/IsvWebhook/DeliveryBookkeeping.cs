@@ -69,15 +69,12 @@ public sealed class DeliveryBookkeeping(
                 await WriteTakenAsync(batch);
             }
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Stopping: the dispatcher has stopped first (it is registered after), so what its senders handed over is all here.
-        }
-        while (outcomes.Reader.Count > 0) await WriteTakenAsync(batch);
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { } // StopAsync writes what is left
     }
 
-    /// <summary>A service stopped right after it started may never have run ExecuteAsync (BackgroundService starts it on the
-    /// thread pool with the stopping token, and a cancelled token skips it): what was handed over is written here then.</summary>
+    /// <summary>Writes what is left once ExecuteAsync has ended, and also when it never ran: BackgroundService starts it on
+    /// the thread pool with the stopping token, so a service stopped right after it started skips it. The dispatcher has
+    /// stopped first (it is registered after), so what its senders handed over is all here.</summary>
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);

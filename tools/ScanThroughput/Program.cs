@@ -65,18 +65,19 @@ async Task<Run> MeasureAsync(string name, int round, string? servicesRoot)
     using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
     // A fresh fleet's first scans pay for compiling its code (tiered JIT: a method is recompiled optimised after 30 calls),
     // more so the more code it has: both fleets are measured after a warm-up long enough to reach their steady state.
-    // In steps of 300 with the services' CPU per scan of each, so that the output shows whether it has levelled off.
+    // In steps with the services' CPU per scan of each, so that the output shows whether it has levelled off.
+    const int warmUpStep = 300;
     var processes = fleet.Services.ToDictionary(s => s.Key, s => (int?)s.Value.ProcessId).Concat(servers).ToList();
     double ServicesCpu() => fleet.Services.Values.Sum(s => ProcessCpu.TreeMilliseconds(s.ProcessId));
     var warmUpSteps = new List<string>();
-    for (var done = 0; done < warmUp; done += 300)
+    for (var done = 0; done < warmUp; done += warmUpStep)
     {
-        var step = Math.Min(300, warmUp - done);
+        var step = Math.Min(warmUpStep, warmUp - done);
         var cpu = ServicesCpu();
         await RunAsync(http, fleet.Ingest, app.ApiKey, images, step, concurrency, $"warmup-{name}-{round}");
         warmUpSteps.Add($"{(ServicesCpu() - cpu) / step:0.0}");
     }
-    Console.Error.WriteLine($"{name} round {round}: services' CPU ms per scan in the warm-up's steps of 300: {string.Join(", ", warmUpSteps)}");
+    Console.Error.WriteLine($"{name} round {round}: services' CPU ms per scan in the warm-up's steps of {warmUpStep}: {string.Join(", ", warmUpSteps)}");
     var cpuBefore = processes.ToDictionary(p => p.Key, p => p.Value is { } pid ? ProcessCpu.TreeMilliseconds(pid) : double.NaN);
     var stopwatch = Stopwatch.StartNew();
     var latencies = await RunAsync(http, fleet.Ingest, app.ApiKey, images, scans, concurrency, $"{name}-{round}");
@@ -114,11 +115,11 @@ static async Task<int> RemoveFramesAsync(string configuration)
 {
     await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(configuration);
     var database = redis.GetDatabase();
-    var removed = 0;
+    var removed = 0L;
     foreach (var server in redis.GetServers())
-        await foreach (var key in server.KeysAsync(database.Database, "claim:img:*", pageSize: 1000))
-            removed += await database.KeyDeleteAsync(key) ? 1 : 0;
-    return removed;
+        await foreach (var keys in server.KeysAsync(database.Database, "claim:img:*", pageSize: 1000).Chunk(1000))
+            removed += await database.KeyDeleteAsync(keys);
+    return (int)removed;
 }
 
 int Option(string name, int fallback) =>
