@@ -37,7 +37,7 @@ public sealed class Calibration
                 }
             }
             for (var i = 0; i < 3; i++) { gradient[i] += 0.01 * w[i]; hessian[i, i] += 0.01; }
-            var step = Solve(hessian, gradient);
+            var step = LinearSystem.Solve(hessian, gradient);
             for (var i = 0; i < 3; i++) w[i] -= step[i];
             if (step.Sum(Math.Abs) < 1e-9) break;
         }
@@ -58,24 +58,4 @@ public sealed class Calibration
     public int Negatives => samples.Count(s => !s.Correct);
 
     private static double Sigmoid(double z) => 1 / (1 + Math.Exp(-z));
-
-    /// <summary>Solves a · x = b by Gauss-Jordan elimination with partial pivoting (small systems: Newton steps).</summary>
-    internal static double[] Solve(double[,] a, double[] b)
-    {
-        var n = b.Length;
-        var m = new double[n, n + 1];
-        for (var i = 0; i < n; i++) { for (var j = 0; j < n; j++) m[i, j] = a[i, j]; m[i, n] = b[i]; }
-        for (var c = 0; c < n; c++)
-        {
-            var pivot = Enumerable.Range(c, n - c).MaxBy(r => Math.Abs(m[r, c]));
-            for (var j = 0; j <= n; j++) (m[c, j], m[pivot, j]) = (m[pivot, j], m[c, j]);
-            for (var r = 0; r < n; r++)
-            {
-                if (r == c) continue;
-                var f = m[r, c] / m[c, c];
-                for (var j = c; j <= n; j++) m[r, j] -= f * m[c, j];
-            }
-        }
-        return Enumerable.Range(0, n).Select(i => m[i, n] / m[i, i]).ToArray();
-    }
 }

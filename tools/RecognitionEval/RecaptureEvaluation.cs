@@ -36,7 +36,9 @@ public static class RecaptureEvaluation
         var extractor = new FeatureExtractor(Options.Create(options));
         var grader = new TargetGrader(extractor, Options.Create(options));
         using var index = new TargetIndex(Options.Create(options));
-        var detector = new RecaptureDetector();
+        RecaptureModel? committed = null;
+        try { committed = RecaptureModel.Committed; }
+        catch (InvalidOperationException e) { Console.Error.WriteLine($"committed model not scored: {e.Message}"); }
 
         var names = new ConcurrentDictionary<Guid, string>();
         Parallel.ForEach(Directory.GetFiles(Path.Combine(dataset, "targets")), file =>
@@ -67,7 +69,7 @@ public static class RecaptureEvaluation
                 var frame = features.Frame!;
                 (cues, cannotTell) = RecaptureCues.Measure(frame, match.Corners.Select(c => new Point2f((float)c[0], (float)c[1])).ToArray(),
                     index.ColourOf(match.TargetId));
-                if (cues is not null) RecaptureModel.Committed.Score(cues);
+                if (cues is not null) committed?.Score(cues);
                 ImageFingerprint.Of(frame, match.Corners);
             }
             var withCues = clock.Elapsed.TotalMilliseconds;
@@ -78,7 +80,6 @@ public static class RecaptureEvaluation
         var train = samples.Where(s => s.Train && s.Cues is not null).ToList();
         var test = samples.Where(s => !s.Train).ToList();
         var model = Fit(train);
-        var committed = RecaptureModel.Committed;
         var p50 = Percentile(samples.Select(s => s.Ms), 0.5);
         var p50WithCues = Percentile(samples.Select(s => s.MsWithCues), 0.5);
         var report = new Dictionary<string, object?>
@@ -95,7 +96,8 @@ public static class RecaptureEvaluation
             ["fitted"] = AtBpcer(test, s => model.Score(s)),
             ["baselineSpectralPeak"] = AtBpcer(test, s => s[0]),
             ["fittedAtTrainingThreshold"] = AtThreshold(test, s => model.Score(s), model.Threshold),
-            ["committedAtItsThreshold"] = AtThreshold(test, s => committed.Score(s), committed.Threshold),
+            ["committedAtItsThreshold"] = committed is null ? null : AtThreshold(test, s => committed.Score(s), committed.Threshold),
+            ["cueAuc"] = RecaptureCues.Names.Select((name, i) => (name, i)).ToDictionary(c => c.name, c => Auc(train, c.i)),
             ["p50Ms"] = p50,
             ["p50MsWithRecaptureStage"] = p50WithCues,
             ["p50Ratio"] = Math.Round(p50WithCues / p50, 3),
@@ -140,7 +142,7 @@ public static class RecaptureEvaluation
             // The ridge keeps separable training sets finite and spreads weight over correlated cues.
             for (var i = 1; i <= n; i++) { gradient[i] += Ridge * w[i]; hessian[i, i] += Ridge; }
             hessian[0, 0] += 1e-6;
-            var step = Calibration.Solve(hessian, gradient);
+            var step = LinearSystem.Solve(hessian, gradient);
             for (var i = 0; i <= n; i++) w[i] -= step[i];
             if (step.Sum(Math.Abs) < 1e-9) break;
         }
@@ -183,6 +185,16 @@ public static class RecaptureEvaluation
             screen = Apcer(test.Where(s => s.Class == "screen")),
             print = Apcer(test.Where(s => s.Class == "print")),
         };
+    }
+
+    /// <summary>The area under the ROC curve of one cue on the training scans (recaptures against genuine): 0.5 is chance,
+    /// and a cue below 0.5 is as useful with its sign turned.</summary>
+    private static double Auc(List<Sample> train, int cue)
+    {
+        var attacks = train.Where(s => s.Attack).Select(s => s.Cues![cue]).ToList();
+        var genuine = train.Where(s => !s.Attack).Select(s => s.Cues![cue]).ToList();
+        var wins = attacks.Sum(a => genuine.Sum(g => a > g ? 1.0 : a == g ? 0.5 : 0));
+        return Math.Round(wins / Math.Max(1, attacks.Count * genuine.Count), 3);
     }
 
     private static double[] Round(double[] values) => values.Select(v => Math.Round(v, 4)).ToArray();

@@ -13,7 +13,8 @@ namespace ArFleet.Recognition.Engine;
 public static class RecaptureCues
 {
     public static readonly string[] Names =
-        ["periodicPeak", "chromaAliasing", "clipped", "selfLit", "ringUniformity", "ringContrast", "colourDisagreement", "saturationShift", "fineTexture"];
+        ["periodicPeak", "chromaAliasing", "clipped", "selfLit", "ringUniformity", "ringContrast", "colourDisagreement", "saturationShift", "fineTexture",
+        "toneCurvature", "chromaMixing"];
 
     /// <summary>The cues, or the reason the scan cannot tell (the region is too small, partly outside the frame, too dark or
     /// overexposed).</summary>
@@ -59,8 +60,9 @@ public static class RecaptureCues
                 var ringContrast = Math.Abs(ringMean - outerMean) / 255;
                 var outerDetail = Detail(contextGrey, outer) / 2; // at half the resolution, detail is about twice as strong a pixel
                 var fineTexture = (lumaDetail + 1) / (outerDetail + 1);
-                var (disagreement, saturation) = reference is null ? (0.0, 0.0) : ColourShift(reference, colour, corners);
-                return ([periodic, chromaAliasing, clipped, selfLit, ringUniformity, ringContrast, disagreement, saturation, fineTexture], null);
+                var (disagreement, saturation, curvature, mixing) = reference is null ? (0.0, 0.0, 0.0, 0.0) : ColourShift(reference, colour, corners);
+                return ([periodic, chromaAliasing, clipped, selfLit, ringUniformity, ringContrast, disagreement, saturation, fineTexture,
+                    curvature, mixing], null);
             }
         }
         finally
@@ -143,14 +145,21 @@ public static class RecaptureCues
 
     private static double ClippedShare(Mat region)
     {
+        using var clipped = ClippedMask(region);
+        return Cv2.CountNonZero(clipped) / (double)(region.Rows * region.Cols);
+    }
+
+    /// <summary>255 where a pixel has a channel at or above Recapture.ClippedLevel, else 0.</summary>
+    private static Mat ClippedMask(Mat region)
+    {
         using var brightest = new Mat();
         var planes = region.Split();
         Cv2.Max(planes[0], planes[1], brightest);
         Cv2.Max(brightest, planes[2], brightest);
         foreach (var plane in planes) plane.Dispose();
-        using var clipped = new Mat();
+        var clipped = new Mat();
         Cv2.Threshold(brightest, clipped, Recapture.ClippedLevel - 1, 255, ThresholdTypes.Binary);
-        return Cv2.CountNonZero(clipped) / (double)(region.Rows * region.Cols);
+        return clipped;
     }
 
     /// <summary>The pixels of the context square whose target coordinates are from..to outside the target's edge (in target
@@ -177,23 +186,25 @@ public static class RecaptureCues
 
     /// <summary>1 - ColourSignature.Agreement, and how far the scan's colour contrast (chroma spread of its signature) is from
     /// the target's (|ln| of their ratio): a display's gamma and gamut saturate colours, a print's inks dull them.</summary>
-    private static (double Disagreement, double Saturation) ColourShift(byte[] reference, Mat colour, Point2f[] corners)
+    private static (double Disagreement, double Saturation, double Curvature, double Mixing) ColourShift(byte[] reference, Mat colour, Point2f[] corners)
     {
         var scan = ColourSignature.Of(colour, corners);
         var correlation = ColourSignature.Correlation(ColourSignature.Centred(reference), ColourSignature.Centred(scan));
         var agreement = correlation <= 0 ? 0 : correlation * correlation;
-        return (1 - agreement, Math.Abs(Math.Log((ChromaSpread(scan) + 2) / (ChromaSpread(reference) + 2))));
+        var (curvature, mixing, saturation) = ColourMapping.Of(reference, scan, ClippedCells(colour, corners));
+        return (1 - agreement, saturation, curvature, mixing);
     }
 
-    private static double ChromaSpread(byte[] bgr)
+    /// <summary>Which of the ColourSignature's cells of the region hold a clipped pixel (read at four times the cells' resolution).</summary>
+    private static bool[] ClippedCells(Mat colour, Point2f[] corners)
     {
-        double sum = 0;
-        for (var i = 0; i < bgr.Length; i += 3)
-        {
-            var luma = 0.114 * bgr[i] + 0.587 * bgr[i + 1] + 0.299 * bgr[i + 2];
-            sum += Math.Abs(bgr[i] - luma) + Math.Abs(bgr[i + 1] - luma) + Math.Abs(bgr[i + 2] - luma);
-        }
-        return sum / (bgr.Length / 3);
+        using var region = Warp(colour, corners, 0, 1, 4 * ColourSignature.Side, out var inFrame);
+        inFrame.Dispose();
+        using var clipped = ClippedMask(region);
+        using var cells = new Mat();
+        Cv2.Resize(clipped, cells, new Size(ColourSignature.Side, ColourSignature.Side), 0, 0, InterpolationFlags.Area);
+        cells.GetArray(out byte[] shares);
+        return shares.Select(share => share > 0).ToArray();
     }
 
     private static double VisibleShare(Point2f[] corners, int width, int height)

@@ -15,6 +15,7 @@ public sealed class RecaptureDetector(RecaptureModel? model = null)
         ["periodicPeak"] = "periodicPattern", ["chromaAliasing"] = "colourMoire",
         ["clipped"] = "clippedHighlights", ["selfLit"] = "selfLit", ["ringUniformity"] = "bezel", ["ringContrast"] = "bezel",
         ["colourDisagreement"] = "colourShift", ["saturationShift"] = "colourShift", ["fineTexture"] = "fineTexture",
+        ["toneCurvature"] = "colourShift", ["chromaMixing"] = "colourShift",
     };
 
     /// <summary>The assessment of the scan (its original pixels, BGR) where the match put the target (corners in those pixels);

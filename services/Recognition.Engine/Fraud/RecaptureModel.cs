@@ -11,8 +11,10 @@ public sealed record RecaptureModel(string[] Features, double[] Mean, double[] S
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
-    /// <summary>The committed model.</summary>
-    public static RecaptureModel Committed { get; } = Load();
+    private static readonly Lazy<RecaptureModel> CommittedModel = new(Load);
+
+    /// <summary>The committed model (loaded on first use, so that a tool can still fit one when it no longer matches the cues).</summary>
+    public static RecaptureModel Committed => CommittedModel.Value;
 
     private static RecaptureModel Load()
     {
