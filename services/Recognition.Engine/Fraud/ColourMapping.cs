@@ -1,9 +1,8 @@
 namespace ArFleet.Recognition.Engine;
 
 /// <summary>How a scan's colours follow the target's own, from their ColourSignatures (over cells with no clipped pixel
-/// and not black: a channel clipped in part of a cell would shift the cell's colour).
-/// Light and exposure scale the target's colours; glare adds white, which leaves the chroma (B − Y, R − Y) as it was and
-/// which the luma fits leave out as their worst-fitting cells. A display's gamma and a halftone's dot gain bend the tone
+/// and not black: a channel clipped in part of a cell would shift the cell's colour). Light and exposure scale the
+/// target's colours; glare adds white, which leaves the chroma (B − Y, R − Y) as it was. A display's gamma and a halftone's dot gain bend the tone
 /// curve, a display's or a print's primaries mix the channels, and both change saturation against brightness.</summary>
 internal static class ColourMapping
 {
@@ -11,6 +10,9 @@ internal static class ColourMapping
 
     /// <summary>Chroma spread (B − Y and R − Y standard deviations, 0-1 scale) under which a target counts as colourless.</summary>
     private const double MinChromaSpread = 0.03;
+
+    /// <summary>Gain under which a fit is not believed: light and exposure scale a target by 0.5-1.5 in a scan it can judge.</summary>
+    private const double MinLumaGain = 0.25;
 
     /// <summary>Share of the cells the luma fits keep: glare covers up to about a third of a target.</summary>
     private const double LumaCellsKept = 0.7;
@@ -27,26 +29,32 @@ internal static class ColourMapping
         // Noise of one level a cell keeps a flat target's tiny residuals from making big ratios.
         var floor = cells.Length / (255.0 * 255.0);
 
-        // Both luma fits on the cells the straight one fits best, so that glare is left out of both alike.
+        // Both luma fits leave out the cells a straight fit fits worst (glare's, mostly) and fit glare's rest as a smooth field,
+        // a quadratic in the cell's position, unless the target's own luma is such a field (a centred logo), which takes
+        // the gain away from the luma.
+        var all = Enumerable.Range(0, cells.Length).ToArray();
         var lit = Kept(own.Y, seen.Y, LumaCellsKept);
-        // Glare as a smooth field over the target: a quadratic in the cell's position, beside the target's own luma.
         double X(int i) => cells[i] % ColourSignature.Side / (double)ColourSignature.Side - 0.5;
         double Y(int i) => cells[i] / ColourSignature.Side / (double)ColourSignature.Side - 0.5;
-        var (straight, lumaGain) = Fit(seen.Y, lit, i => [1, own.Y[i], X(i), Y(i), X(i) * X(i), X(i) * Y(i), Y(i) * Y(i)]);
-        var (curved, _) = Fit(seen.Y, lit, i => [1, own.Y[i], X(i), Y(i), X(i) * X(i), X(i) * Y(i), Y(i) * Y(i), own.Y[i] * own.Y[i]]);
+        double[] Field(int i) => [X(i), Y(i), X(i) * X(i), X(i) * Y(i), Y(i) * Y(i)];
+        var plainGain = Fit(seen.Y, lit, i => [1, own.Y[i]]).Gain;
+        var withField = Fit(seen.Y, lit, i => [1, own.Y[i], .. Field(i)]).Gain >= 0.5 * plainGain;
+        Func<int, double[]> terms = withField ? i => [1, own.Y[i], .. Field(i)] : i => [1, own.Y[i]];
+        var (straight, lumaGain) = Fit(seen.Y, lit, terms);
+        var (curved, _) = Fit(seen.Y, lit, i => [.. terms(i), own.Y[i] * own.Y[i]]);
 
-        double alone = 0, mixed = 0, chromaGain = 0;
+        double alone = 0, mixed = 0;
         foreach (var (mine, theirs) in new[] { (own.Cb, seen.Cb), (own.Cr, seen.Cr) })
         {
-            var all = Enumerable.Range(0, cells.Length).ToArray();
-            var (residual, gain) = Fit(theirs, all, i => [1, mine[i]]);
-            alone += residual;
-            chromaGain += gain / 2;
+            alone += Fit(theirs, all, i => [1, mine[i]]).Residual;
             mixed += Fit(theirs, all, i => [1, own.Cb[i], own.Cr[i], own.Y[i], own.Cb[i] * own.Cb[i], own.Cr[i] * own.Cr[i]]).Residual;
         }
-        // A target of hardly any colour has no chroma gain to speak of.
+        // One gain for both chromas, so that a chroma with little spread weighs little; a target of hardly any colour has none.
+        var chromaGain = PooledGain([own.Cb, own.Cr], [seen.Cb, seen.Cr]);
         var colourful = Spread(own.Cb) + Spread(own.Cr) > MinChromaSpread;
-        var saturation = colourful && lumaGain > 0.05 && chromaGain > 0.05 ? Math.Abs(Math.Log(chromaGain / lumaGain)) : 0;
+        // A luma gain this low means the target's own luma hardly explains the scan's (glare or clipping took most of it).
+        var measured = colourful && Math.Min(plainGain, lumaGain) > MinLumaGain && chromaGain > MinLumaGain;
+        var saturation = measured ? Math.Abs(Math.Log(chromaGain / lumaGain)) : 0;
         return (Math.Log((straight + floor) / (curved + floor)), Math.Log((alone + floor) / (mixed + floor)), saturation);
     }
 
@@ -65,6 +73,22 @@ internal static class ColourMapping
         var all = Enumerable.Range(0, observed.Length).ToArray();
         var (_, _, errors) = Solve(observed, all, i => [1, own[i]]);
         return all.OrderBy(i => errors[i] * errors[i]).Take((int)(kept * all.Length)).Order().ToArray();
+    }
+
+    /// <summary>The least-squares gain of observed on own, pooled over the planes with each plane's mean removed.</summary>
+    private static double PooledGain(double[][] own, double[][] observed)
+    {
+        double product = 0, square = 0;
+        for (var p = 0; p < own.Length; p++)
+        {
+            var (meanOwn, meanObserved) = (own[p].Average(), observed[p].Average());
+            for (var i = 0; i < own[p].Length; i++)
+            {
+                product += (own[p][i] - meanOwn) * (observed[p][i] - meanObserved);
+                square += (own[p][i] - meanOwn) * (own[p][i] - meanOwn);
+            }
+        }
+        return square > 0 ? product / square : 0;
     }
 
     private static (double Residual, double Gain) Fit(double[] observed, int[] rows, Func<int, double[]> terms)
