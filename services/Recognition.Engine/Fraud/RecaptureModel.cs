@@ -5,7 +5,8 @@ namespace ArFleet.Recognition.Engine;
 
 /// <summary>A logistic regression on RecaptureCues, fitted by <c>recognize-eval recaptures --fit</c> and committed as
 /// recapture-model.json (embedded in the engine): each cue is standardised by its training mean and scale, and Threshold is
-/// the operating point the fit chose (the lowest score that refuses at most 1 % of genuine training scans).</summary>
+/// the operating point the fit chose (the lowest score that refuses at most 0.5 % of genuine training scans, so that other scans stay
+/// under 1 %).</summary>
 public sealed record RecaptureModel(string[] Features, double[] Mean, double[] Scale, double[] Weights, double Intercept, double Threshold,
     string? Fitted = null)
 {
