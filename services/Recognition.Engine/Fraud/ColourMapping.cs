@@ -2,8 +2,9 @@ namespace ArFleet.Recognition.Engine;
 
 /// <summary>How a scan's colours follow the target's own, from their ColourSignatures (over cells with no clipped pixel
 /// and not black: a channel clipped in part of a cell would shift the cell's colour). Light and exposure scale the
-/// target's colours; glare adds white, which leaves the chroma (B − Y, R − Y) as it was. A display's gamma and a halftone's dot gain bend the tone
-/// curve, a display's or a print's primaries mix the channels, and both change saturation against brightness.</summary>
+/// target's colours; glare adds white, which leaves the chroma (B − Y, R − Y) as it was. A display's gamma and a
+/// halftone's dot gain bend the tone curve, a display's or a print's primaries mix the channels, and both change
+/// saturation against brightness.</summary>
 internal static class ColourMapping
 {
     private const int MinCells = 32;
@@ -11,7 +12,8 @@ internal static class ColourMapping
     /// <summary>Chroma spread (B − Y and R − Y standard deviations, 0-1 scale) under which a target counts as colourless.</summary>
     private const double MinChromaSpread = 0.03;
 
-    /// <summary>Gain under which a fit is not believed: light and exposure scale a target by 0.5-1.5 in a scan it can judge.</summary>
+    /// <summary>Gain under which a fit is not believed: light and exposure scale a target by about 0.5-1.5 in a scan that can be
+    /// judged.</summary>
     private const double MinLumaGain = 0.25;
 
     /// <summary>Share of the cells the luma fits keep: glare covers up to about a third of a target.</summary>

@@ -184,8 +184,8 @@ public static class RecaptureCues
         return (mean.Val0, std.Val0);
     }
 
-    /// <summary>1 - ColourSignature.Agreement, and how far the scan's colour contrast (chroma spread of its signature) is from
-    /// the target's (|ln| of their ratio): a display's gamma and gamut saturate colours, a print's inks dull them.</summary>
+    /// <summary>1 - ColourSignature.Agreement, and ColourMapping's saturation shift, tone curvature and chroma mixing of the
+    /// region's signature against the target's: a display's gamma and gamut, a print's inks.</summary>
     private static (double Disagreement, double Saturation, double Curvature, double Mixing) ColourShift(byte[] reference, Mat colour, Point2f[] corners)
     {
         var scan = ColourSignature.Of(colour, corners);
