@@ -27,17 +27,19 @@ public sealed class DeliveryQueue(NpgsqlDataSource db, EndpointStore endpoints, 
 
     /// <summary>Only the head of the due queue is ranked per endpoint, read from the due index (the lease checked on the row), so a claim
     /// costs the same whatever the backlog; an endpoint's rank starts after what this instance already holds of it. The chosen rows are
-    /// then looked up by id.</summary>
+    /// then locked by id alone and checked once locked (whether still due), so that no plan can look for them along the due index: with
+    /// statistics behind a burst of new rows, the planner did, reading the whole backlog to lock 64 rows.</summary>
     private const string ClaimSql =
         "UPDATE deliveries d SET locked_until = now() + $2 FROM " +
-        "(SELECT id FROM deliveries WHERE id = ANY (ARRAY(" +
+        $"(SELECT id, {Due} AS due FROM deliveries WHERE id = ANY (ARRAY(" +
         "   SELECT id FROM (SELECT head.id, head.next_attempt_at, " +
         "       row_number() OVER (PARTITION BY head.endpoint_id ORDER BY head.next_attempt_at) + COALESCE(held.count, 0) AS n FROM (" +
         $"     SELECT id, endpoint_id, next_attempt_at FROM deliveries WHERE {Due} ORDER BY next_attempt_at LIMIT $1 * 8) head " +
         "     LEFT JOIN unnest($3::uuid[], $5::int[]) AS held (endpoint_id, count) ON held.endpoint_id = head.endpoint_id) ranked " +
         "   WHERE n <= $4 ORDER BY next_attempt_at LIMIT $1)) " +
-        $" AND {Due} ORDER BY next_attempt_at FOR UPDATE SKIP LOCKED) claimable, endpoints e " +
-        $"WHERE d.id = claimable.id AND e.id = d.endpoint_id RETURNING d.id, d.endpoint_id, d.body, d.trace_parent, d.attempts, {EndpointStore.TargetColumns}";
+        " FOR UPDATE SKIP LOCKED OFFSET 0) claimable, endpoints e " +
+        "WHERE d.id = claimable.id AND claimable.due AND e.id = d.endpoint_id " +
+        $"RETURNING d.id, d.endpoint_id, d.body, d.trace_parent, d.attempts, {EndpointStore.TargetColumns}";
 
     public static string WebhookId(Guid deliveryId) => $"msg_{deliveryId:N}";
 

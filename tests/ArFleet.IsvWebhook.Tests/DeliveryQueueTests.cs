@@ -50,6 +50,28 @@ public sealed class DeliveryQueueTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Instances_claiming_at_once_never_claim_one_delivery_twice_and_leave_none_behind()
+    {
+        for (var e = 0; e < 4; e++) await database.EndpointAsync();
+        await database.EnqueueAsync(400, "race"); // 1,600 deliveries
+        var instances = Enumerable.Range(0, 8).Select(_ => database.NewQueue(store)).ToArray();
+
+        // Each instance claims small batches until nothing is left, holding what it claimed (leased, never recorded).
+        var claims = await Task.WhenAll(instances.Select(instance => Task.Run(async () =>
+        {
+            var mine = new List<Guid>();
+            while (await instance.ClaimDueAsync(max: 8, perEndpoint: 1000, new Dictionary<Guid, int>(), CancellationToken.None) is { Count: > 0 } batch)
+                mine.AddRange(batch.Select(c => c.DeliveryId));
+            return mine;
+        })));
+
+        var all = claims.SelectMany(c => c).ToList();
+        Assert.Equal(all.Count, all.Distinct().Count());
+        Assert.Equal(1600, all.Count);
+        Assert.Equal(0L, await database.ScalarAsync<long>("SELECT count(*) FROM deliveries WHERE locked_until IS NULL OR locked_until < now()"));
+    }
+
+    [Fact]
     public async Task After_a_rotation_a_claim_carries_both_secrets_until_the_previous_one_expires()
     {
         var endpoint = await database.EndpointAsync("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
