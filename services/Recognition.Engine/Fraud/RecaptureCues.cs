@@ -26,7 +26,7 @@ public static class RecaptureCues
 
         // The rectified region at about its resolution in the scan (a power of two for the spectrum).
         var side = Math.Min(Recapture.MaxRegionSide, 1 << (int)Math.Floor(Math.Log2(sides.Average())));
-        using var region = Warp(colour, corners, 0, 1, side, out _);
+        using var region = Warp(colour, corners, 0, 1, side);
         using var grey = new Mat();
         Cv2.CvtColor(region, grey, ColorConversionCodes.BGR2GRAY);
         var meanLuma = Cv2.Mean(grey).Val0;
@@ -46,24 +46,22 @@ public static class RecaptureCues
             // The surroundings, rectified in target units from -0.35 to 1.35 at half the region's side: a ring just outside the
             // target (0.01-0.12 beyond its edge) and the scene further out (0.15-0.35), read only where the frame has pixels.
             var contextSide = side / 2;
-            using var context = Warp(colour, corners, -Surround.Outer, 1 + 2 * Surround.Outer, contextSide, out var inFrame);
+            using var context = Warp(colour, corners, -Surround.Outer, 1 + 2 * Surround.Outer, contextSide);
+            using var inFrame = InFrame(colour, corners, -Surround.Outer, 1 + 2 * Surround.Outer, contextSide);
             using var contextGrey = new Mat();
             Cv2.CvtColor(context, contextGrey, ColorConversionCodes.BGR2GRAY);
-            using (inFrame)
-            {
-                using var ring = Band(contextSide, Surround.RingFrom, Surround.RingTo, inFrame);
-                using var outer = Band(contextSide, Surround.OuterFrom, Surround.Outer, inFrame);
-                var (ringMean, ringStd) = MeanStd(contextGrey, ring);
-                var (outerMean, _) = MeanStd(contextGrey, outer);
-                var selfLit = (meanLuma + 10) / (outerMean + 10);
-                var ringUniformity = ringStd / (ringMean + 10);
-                var ringContrast = Math.Abs(ringMean - outerMean) / 255;
-                var outerDetail = Detail(contextGrey, outer) / 2; // at half the resolution, detail is about twice as strong a pixel
-                var fineTexture = (lumaDetail + 1) / (outerDetail + 1);
-                var (disagreement, saturation, curvature, mixing) = reference is null ? (0.0, 0.0, 0.0, 0.0) : ColourShift(reference, colour, corners);
-                return ([periodic, chromaAliasing, clipped, selfLit, ringUniformity, ringContrast, disagreement, saturation, fineTexture,
-                    curvature, mixing], null);
-            }
+            using var ring = Band(contextSide, Surround.RingFrom, Surround.RingTo, inFrame);
+            using var outer = Band(contextSide, Surround.OuterFrom, Surround.Outer, inFrame);
+            var (ringMean, ringStd) = MeanStd(contextGrey, ring);
+            var (outerMean, _) = MeanStd(contextGrey, outer);
+            var selfLit = (meanLuma + 10) / (outerMean + 10);
+            var ringUniformity = ringStd / (ringMean + 10);
+            var ringContrast = Math.Abs(ringMean - outerMean) / 255;
+            var outerDetail = Detail(contextGrey, outer) / 2; // at half the resolution, detail is about twice as strong a pixel
+            var fineTexture = (lumaDetail + 1) / (outerDetail + 1);
+            var (disagreement, saturation, curvature, mixing) = reference is null ? (0.0, 0.0, 0.0, 0.0) : ColourShift(reference, colour, corners);
+            return ([periodic, chromaAliasing, clipped, selfLit, ringUniformity, ringContrast, disagreement, saturation, fineTexture,
+                curvature, mixing], null);
         }
         finally
         {
@@ -72,17 +70,29 @@ public static class RecaptureCues
     }
 
     /// <summary>The square of <paramref name="side"/> px showing target units from <paramref name="from"/> to from + span on
-    /// both axes; inFrame marks the pixels that came from inside the frame.</summary>
-    private static Mat Warp(Mat colour, Point2f[] corners, double from, double span, int side, out Mat inFrame)
+    /// both axes (black outside the frame).</summary>
+    private static Mat Warp(Mat colour, Point2f[] corners, double from, double span, int side)
     {
-        Point2f At(double u, double v) => new((float)((u - from) / span * side), (float)((v - from) / span * side));
-        using var toSquare = Cv2.GetPerspectiveTransform(corners, [At(0, 0), At(1, 0), At(1, 1), At(0, 1)]);
+        using var toSquare = ToSquare(corners, from, span, side);
         var warped = new Mat();
         Cv2.WarpPerspective(colour, warped, toSquare, new Size(side, side), InterpolationFlags.Linear, BorderTypes.Constant);
-        using var all = new Mat(colour.Size(), MatType.CV_8UC1, Scalar.All(255));
-        inFrame = new Mat();
-        Cv2.WarpPerspective(all, inFrame, toSquare, new Size(side, side), InterpolationFlags.Nearest, BorderTypes.Constant);
         return warped;
+    }
+
+    /// <summary>255 where Warp's square of the same arguments took its pixel from inside the frame.</summary>
+    private static Mat InFrame(Mat colour, Point2f[] corners, double from, double span, int side)
+    {
+        using var toSquare = ToSquare(corners, from, span, side);
+        using var all = new Mat(colour.Size(), MatType.CV_8UC1, Scalar.All(255));
+        var inFrame = new Mat();
+        Cv2.WarpPerspective(all, inFrame, toSquare, new Size(side, side), InterpolationFlags.Nearest, BorderTypes.Constant);
+        return inFrame;
+    }
+
+    private static Mat ToSquare(Point2f[] corners, double from, double span, int side)
+    {
+        Point2f At(double u, double v) => new((float)((u - from) / span * side), (float)((v - from) / span * side));
+        return Cv2.GetPerspectiveTransform(corners, [At(0, 0), At(1, 0), At(1, 1), At(0, 1)]);
     }
 
     /// <summary>The strongest isolated peak of the power spectrum (Hann-windowed, summed over 3 × 3 bins so that single
@@ -198,8 +208,7 @@ public static class RecaptureCues
     /// <summary>Which of the ColourSignature's cells of the region hold a clipped pixel (read at four times the cells' resolution).</summary>
     private static bool[] ClippedCells(Mat colour, Point2f[] corners)
     {
-        using var region = Warp(colour, corners, 0, 1, 4 * ColourSignature.Side, out var inFrame);
-        inFrame.Dispose();
+        using var region = Warp(colour, corners, 0, 1, 4 * ColourSignature.Side);
         using var clipped = ClippedMask(region);
         using var cells = new Mat();
         Cv2.Resize(clipped, cells, new Size(ColourSignature.Side, ColourSignature.Side), 0, 0, InterpolationFlags.Area);
