@@ -38,18 +38,29 @@ internal static class ColourMapping
         var lit = Kept(own.Y, seen.Y, LumaCellsKept);
         double X(int i) => cells[i] % ColourSignature.Side / (double)ColourSignature.Side - 0.5;
         double Y(int i) => cells[i] / ColourSignature.Side / (double)ColourSignature.Side - 0.5;
-        double[] Field(int i) => [X(i), Y(i), X(i) * X(i), X(i) * Y(i), Y(i) * Y(i)];
-        var plainGain = Fit(seen.Y, lit, i => [1, own.Y[i]]).Gain;
-        var withField = Fit(seen.Y, lit, i => [1, own.Y[i], .. Field(i)]).Gain >= 0.5 * plainGain;
-        Func<int, double[]> terms = withField ? i => [1, own.Y[i], .. Field(i)] : i => [1, own.Y[i]];
-        var (straight, lumaGain) = Fit(seen.Y, lit, terms);
-        var (curved, _) = Fit(seen.Y, lit, i => [.. terms(i), own.Y[i] * own.Y[i]]);
+        void Straight(int i, Span<double> row) => (row[0], row[1]) = (1, own.Y[i]);
+        void WithField(int i, Span<double> row)
+        {
+            Straight(i, row);
+            (row[2], row[3], row[4], row[5], row[6]) = (X(i), Y(i), X(i) * X(i), X(i) * Y(i), Y(i) * Y(i));
+        }
+        var plainGain = Fit(seen.Y, lit, 2, Straight).Gain;
+        var withField = Fit(seen.Y, lit, 7, WithField).Gain >= 0.5 * plainGain;
+        var k = withField ? 7 : 2;
+        Action<int, Span<double>> terms = withField ? WithField : Straight;
+        var (straight, lumaGain) = Fit(seen.Y, lit, k, terms);
+        var (curved, _) = Fit(seen.Y, lit, k + 1, (i, row) =>
+        {
+            terms(i, row);
+            row[k] = own.Y[i] * own.Y[i];
+        });
 
         double alone = 0, mixed = 0;
         foreach (var (mine, theirs) in new[] { (own.Cb, seen.Cb), (own.Cr, seen.Cr) })
         {
-            alone += Fit(theirs, all, i => [1, mine[i]]).Residual;
-            mixed += Fit(theirs, all, i => [1, own.Cb[i], own.Cr[i], own.Y[i], own.Cb[i] * own.Cb[i], own.Cr[i] * own.Cr[i]]).Residual;
+            alone += Fit(theirs, all, 2, (i, row) => (row[0], row[1]) = (1, mine[i])).Residual;
+            mixed += Fit(theirs, all, 6, (i, row) =>
+                (row[0], row[1], row[2], row[3], row[4], row[5]) = (1, own.Cb[i], own.Cr[i], own.Y[i], own.Cb[i] * own.Cb[i], own.Cr[i] * own.Cr[i])).Residual;
         }
         // One gain for both chromas, so that a chroma with little spread weighs little; a target of hardly any colour has none.
         var chromaGain = PooledGain([own.Cb, own.Cr], [seen.Cb, seen.Cr]);
@@ -73,7 +84,7 @@ internal static class ColourMapping
     private static int[] Kept(double[] own, double[] observed, double kept)
     {
         var all = Enumerable.Range(0, observed.Length).ToArray();
-        var (_, _, errors) = Solve(observed, all, i => [1, own[i]]);
+        var (_, _, errors) = Solve(observed, all, 2, (i, row) => (row[0], row[1]) = (1, own[i]));
         return all.OrderBy(i => errors[i] * errors[i]).Take((int)(kept * all.Length)).Order().ToArray();
     }
 
@@ -93,9 +104,9 @@ internal static class ColourMapping
         return square > 0 ? product / square : 0;
     }
 
-    private static (double Residual, double Gain) Fit(double[] observed, int[] rows, Func<int, double[]> terms)
+    private static (double Residual, double Gain) Fit(double[] observed, int[] rows, int k, Action<int, Span<double>> terms)
     {
-        var (residual, gain, _) = Solve(observed, rows, terms);
+        var (residual, gain, _) = Solve(observed, rows, k, terms);
         return (residual, gain);
     }
 
@@ -108,17 +119,18 @@ internal static class ColourMapping
     /// <summary>The least-squares fit of observed on the terms over the rows, by the normal equations (a touch of ridge keeps
     /// them solvable when terms coincide, as the square of a two-tone target's luma does with the luma); the second term's
     /// coefficient is the gain.</summary>
-    private static (double Residual, double Gain, double[] Errors) Solve(double[] observed, int[] rows, Func<int, double[]> terms)
+    private static (double Residual, double Gain, double[] Errors) Solve(double[] observed, int[] rows, int k, Action<int, Span<double>> terms)
     {
-        var design = rows.Select(terms).ToArray();
-        var k = design[0].Length;
+        // The design matrix row by row in one array: the fits run seven times a scan, on up to 256 cells.
+        var design = new double[rows.Length * k];
+        for (var r = 0; r < rows.Length; r++) terms(rows[r], design.AsSpan(r * k, k));
         var normal = new double[k, k];
         var moment = new double[k];
         for (var r = 0; r < rows.Length; r++)
             for (var i = 0; i < k; i++)
             {
-                moment[i] += design[r][i] * observed[rows[r]];
-                for (var j = 0; j < k; j++) normal[i, j] += design[r][i] * design[r][j];
+                moment[i] += design[r * k + i] * observed[rows[r]];
+                for (var j = 0; j < k; j++) normal[i, j] += design[r * k + i] * design[r * k + j];
             }
         for (var i = 0; i < k; i++) normal[i, i] += 1e-9 * rows.Length;
         var coefficients = LinearSystem.Solve(normal, moment);
@@ -126,7 +138,7 @@ internal static class ColourMapping
         for (var r = 0; r < rows.Length; r++)
         {
             var fitted = 0.0;
-            for (var i = 0; i < k; i++) fitted += design[r][i] * coefficients[i];
+            for (var i = 0; i < k; i++) fitted += design[r * k + i] * coefficients[i];
             errors[r] = fitted - observed[rows[r]];
         }
         return (errors.Sum(e => e * e), coefficients[1], errors);

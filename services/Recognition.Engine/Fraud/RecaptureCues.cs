@@ -104,8 +104,8 @@ public static class RecaptureCues
     {
         var n = plane.Rows;
         using var values = new Mat();
-        plane.ConvertTo(values, MatType.CV_32F);
-        Cv2.Subtract(values, Cv2.Mean(values), values);
+        // The mean taken off in the conversion: Cv2.Subtract with a Scalar cost about 0.25 ms a call, a sixth of the fraud stage.
+        plane.ConvertTo(values, MatType.CV_32F, 1, -Cv2.Mean(plane).Val0);
         using var window = new Mat();
         Cv2.CreateHanningWindow(window, new Size(n, n), MatType.CV_32F);
         Cv2.Multiply(values, window, values);
@@ -118,26 +118,30 @@ public static class RecaptureCues
         Cv2.Multiply(power, power, power);
         using var near = new Mat();
         Cv2.BoxFilter(power, near, MatType.CV_32F, new Size(3, 3), normalize: true, borderType: BorderTypes.Wrap);
-        near.GetArray(out float[] p);
-        var floor = 1e-4 * Cv2.Mean(power).Val0 + 1e-9;
+        // Wrapped by d bins on every side (the spectrum is periodic), so that the neighbours are read without a modulus.
         const int d = 4;
-        (int X, int Y)[] directions = [(d, 0), (0, d), (d, d), (d, -d)];
-        float At(int x, int y) => p[((y % n + n) % n) * n + (x % n + n) % n]; // the spectrum is periodic
-        var best = 0.0;
-        var minRadius = n / 24.0; // a twelfth of the spectrum's radius n/2
+        using var wrapped = new Mat();
+        Cv2.CopyMakeBorder(near, wrapped, d, d, d, d, BorderTypes.Wrap);
+        wrapped.GetArray(out float[] p);
+        var stride = n + 2 * d;
+        var floor = 1e-4 * Cv2.Mean(power).Val0 + 1e-9;
+        int[] directions = [d, d * stride, d * stride + d, -d * stride + d];
+        var best = 1.0; // the ratio; its log is the prominence
+        var minRadiusSquared = n / 24.0 * (n / 24.0); // a twelfth of the spectrum's radius n/2
         for (var y = 0; y < n; y++)
         {
             var fy = Math.Min(y, n - y);
+            var row = (y + d) * stride + d;
             for (var x = 0; x <= n / 2; x++) // the spectrum of a real image is symmetric
             {
-                if (Math.Sqrt(x * x + fy * fy) < minRadius) continue;
-                var centre = p[y * n + x];
+                if (x * x + fy * fy < minRadiusSquared) continue;
+                var at = row + x;
                 var strongest = 0.0;
-                foreach (var (dx, dy) in directions) strongest = Math.Max(strongest, (At(x + dx, y + dy) + At(x - dx, y - dy)) / 2);
-                best = Math.Max(best, Math.Log((centre + floor) / (strongest + floor)));
+                foreach (var offset in directions) strongest = Math.Max(strongest, (p[at + offset] + p[at - offset]) / 2);
+                best = Math.Max(best, (p[at] + floor) / (strongest + floor));
             }
         }
-        return best;
+        return Math.Log(best);
     }
 
     /// <summary>RMS of the detail finer than a Gaussian of σ 1.5 px, over the mask (or everywhere).</summary>
