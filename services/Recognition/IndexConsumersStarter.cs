@@ -11,6 +11,10 @@ namespace ArFleet.Recognition;
 public sealed class IndexConsumersStarter(TargetIndexLoader loader, IReceiveEndpointConnector endpoints, IBusRegistrationContext registration)
     : IHostedLifecycleService, IHealthCheck
 {
+    /// <summary>What a worker holds of the CPU-bound queues (frames, target images): a few more than it has cores, not the
+    /// fleet's prefetch, so that workers added under a backlog find it waiting instead of in another worker's buffer.</summary>
+    public static readonly int CpuBoundPrefetch = 4 * Environment.ProcessorCount;
+
     private volatile bool connected;
 
     public async Task StartedAsync(CancellationToken cancellationToken)
@@ -31,7 +35,11 @@ public sealed class IndexConsumersStarter(TargetIndexLoader loader, IReceiveEndp
         var queue = registration.EndpointNameFormatter.Consumer<TConsumer>();
         var handle = endpoints.ConnectReceiveEndpoint(queue, (context, endpoint) =>
         {
-            if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit) DurableQueues.Configure(queue, rabbit);
+            if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
+            {
+                DurableQueues.Configure(queue, rabbit);
+                rabbit.PrefetchCount = CpuBoundPrefetch;
+            }
             endpoint.ConfigureConsumer<TConsumer>(context);
         });
         return handle.Ready.WaitAsync(cancellationToken);

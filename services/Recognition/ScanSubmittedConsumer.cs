@@ -69,7 +69,8 @@ public sealed class ScanSubmittedConsumer(
         new(scan.ScanId, scan.TenantId, reason, detail, DateTimeOffset.UtcNow);
 }
 
-/// <summary>Recognition is CPU-bound: take as many frames at once as there are cores.</summary>
+/// <summary>Recognition is CPU-bound: take as many frames at once as there are cores (and hold a few more:
+/// IndexConsumersStarter.CpuBoundPrefetch).</summary>
 public sealed class ScanSubmittedConsumerDefinition : ConsumerDefinition<ScanSubmittedConsumer>
 {
     public ScanSubmittedConsumerDefinition() => ConcurrentMessageLimit = Environment.ProcessorCount;

@@ -222,6 +222,14 @@ public sealed class Fleet : IAsyncDisposable
             .ToDictionary(q => (string)q!["name"]!, q => (int)q!["messages"]!);
     }
 
+    /// <summary>The prefetch of each consumer on one of the fleet's queues, as the broker holds it.</summary>
+    public async Task<int[]> ConsumerPrefetchAsync(string queue)
+    {
+        var body = await RabbitMqManagement(Infrastructure, HttpMethod.Get, $"consumers/{Uri.EscapeDataString(VirtualHost)}", null);
+        return body.Length == 0 ? [] : [.. System.Text.Json.Nodes.JsonNode.Parse(body)!.AsArray()
+            .Where(c => (string?)c!["queue"]!["name"] == queue).Select(c => (int)c!["prefetch_count"]!)];
+    }
+
     /// <summary>Calls the RabbitMQ management API; a 404 answers an empty body.</summary>
     private static async Task<string> RabbitMqManagement(Infrastructure infrastructure, HttpMethod method, string path, string? json)
     {
