@@ -16,6 +16,7 @@ public static class RecognitionRegistration
             .AddSingleton<ScanRecognizer>()
             .AddSingleton<ImageReuseRegistry>()
             .AddSingleton<DeviceActivityRegistry>()
+            .AddSingleton<RecognitionResults>()
             .AddSingleton<RecognitionMetrics>()
             .AddSingleton<TargetFeatureStore>()
             .AddSingleton<TargetIndexLoader>()

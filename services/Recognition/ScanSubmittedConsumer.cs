@@ -11,8 +11,8 @@ namespace ArFleet.Recognition;
 /// campaign-rules as the scan's fraud signals, whose campaign policy decides. A frame that cannot be used is a result
 /// (ScanUnrecognized with the reason), not a failure: the worker goes on with the next scan.</summary>
 public sealed class ScanSubmittedConsumer(
-    ImageClaimCheck claimCheck, ScanRecognizer recognizer, ImageReuseRegistry reuse, DeviceActivityRegistry devices, RecognitionMetrics metrics,
-    ILogger<ScanSubmittedConsumer> logger) : IConsumer<ScanSubmitted>
+    ImageClaimCheck claimCheck, RecognitionResults results, ScanRecognizer recognizer, ImageReuseRegistry reuse, DeviceActivityRegistry devices,
+    RecognitionMetrics metrics, ILogger<ScanSubmittedConsumer> logger) : IConsumer<ScanSubmitted>
 {
     public async Task Consume(ConsumeContext<ScanSubmitted> context)
     {
@@ -21,6 +21,13 @@ public sealed class ScanSubmittedConsumer(
         var image = await claimCheck.GetAsync(scan.ImageKey);
         if (image is null)
         {
+            // Delivered again after it was answered (the frame was removed then): the same result. Otherwise the frame is gone.
+            if (await results.FindAsync(scan.ScanId) is { } published)
+            {
+                logger.LogInformation("Scan {ScanId} delivered again after it was recognised: its result is published again", scan.ScanId);
+                await context.Publish(published, published.GetType());
+                return;
+            }
             var expired = Unrecognized(scan, UnrecognizedReason.ImageExpired, "The scan's image is no longer stored: scan again.");
             await context.Publish(expired);
             metrics.Published(expired, Stopwatch.GetElapsedTime(started));
@@ -39,8 +46,9 @@ public sealed class ScanSubmittedConsumer(
         }
         await context.Publish(result, result.GetType());
         metrics.Published(result, Stopwatch.GetElapsedTime(started));
-        // Only once the result is on its way, and not at once: a redelivery finds the frame again (ImageClaimCheck.AfterUse).
-        await claimCheck.RetireAsync(scan.ImageKey);
+        // Only once the result is on its way, and kept in its place: a redelivery publishes it again (RecognitionResults).
+        await results.StoreAsync(scan.ScanId, result);
+        await claimCheck.RemoveAsync(scan.ImageKey);
     }
 
     private object Recognize(ScanSubmitted scan, byte[] image, out (ulong Region, ulong Frame)? fingerprint)

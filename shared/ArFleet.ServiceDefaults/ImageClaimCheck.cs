@@ -3,18 +3,13 @@ using StackExchange.Redis;
 namespace ArFleet.ServiceDefaults;
 
 /// <summary>The claim-check store for scan images: ingest puts the frame here and sends only its key through
-/// RabbitMQ; recognition takes it and, once the scan is recognised, shortens its life to <see cref="AfterUse"/>.
+/// RabbitMQ; recognition takes it and removes it once the scan is recognised (keeping the result in its place).
 /// Entries also expire, so an abandoned scan leaves nothing behind; Redis runs with noeviction, so a frame still
 /// waiting is never evicted to make room (ingest refuses new scans with 503 instead).</summary>
 public sealed class ImageClaimCheck(IConnectionMultiplexer redis)
 {
     private const string Prefix = "claim:img:";
     public static readonly TimeSpan Lifetime = TimeSpan.FromHours(1);
-
-    /// <summary>How long a frame stays once recognised: a ScanSubmitted delivered again (the broker restarted before
-    /// the first delivery's acknowledgement reached it) then finds its frame and gives the same result, instead of
-    /// failing a scan that was already rewarded.</summary>
-    public static readonly TimeSpan AfterUse = TimeSpan.FromMinutes(2);
 
     public static string KeyFor(Guid scanId) => Prefix + scanId.ToString("N");
 
@@ -32,13 +27,8 @@ public sealed class ImageClaimCheck(IConnectionMultiplexer redis)
         return value.IsNull ? null : (byte[]?)value;
     }
 
-    /// <summary>Best effort: a frame left behind expires with its lifetime.</summary>
-    public async Task RetireAsync(string key)
-    {
-        if (key.StartsWith(Prefix, StringComparison.Ordinal)) await redis.GetDatabase().KeyExpireAsync(key, AfterUse, CommandFlags.FireAndForget);
-    }
-
-    /// <summary>A frame that no scan will use (an Idempotency-Key's repeat).</summary>
+    /// <summary>A frame no longer needed (recognised, or an Idempotency-Key's repeat); best effort: a frame left behind
+    /// expires with its lifetime.</summary>
     public async Task RemoveAsync(string key)
     {
         if (key.StartsWith(Prefix, StringComparison.Ordinal)) await redis.GetDatabase().KeyDeleteAsync(key, CommandFlags.FireAndForget);
