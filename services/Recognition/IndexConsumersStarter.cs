@@ -13,7 +13,7 @@ public sealed class IndexConsumersStarter(TargetIndexLoader loader, IReceiveEndp
 {
     /// <summary>What a worker holds of the CPU-bound queues (frames, target images): a few more than it has cores, not the
     /// fleet's prefetch, so that workers added under a backlog find it waiting instead of in another worker's buffer.</summary>
-    public static readonly int CpuBoundPrefetch = 4 * Environment.ProcessorCount;
+    private static readonly int CpuBoundPrefetch = 4 * Environment.ProcessorCount;
 
     private volatile bool connected;
 
