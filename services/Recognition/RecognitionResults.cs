@@ -7,10 +7,10 @@ namespace ArFleet.Recognition;
 /// <summary>Each scan's published result (ScanRecognized or ScanUnrecognized) in Redis for <see cref="Lifetime"/>, once
 /// its frame is deleted: a ScanSubmitted delivered again (the broker restarted before the first delivery's acknowledgement
 /// reached it) publishes the same result again instead of failing, for want of its frame, a scan already answered. A
-/// result is 1-3 KB where its frame was 40-100 KB, which the claim-check used to keep for that long instead.</summary>
+/// result is about 0.8 KB (a one-target scan) where its frame was 40-100 KB, which the claim-check used to keep for that long instead.</summary>
 public sealed class RecognitionResults(IConnectionMultiplexer redis)
 {
-    public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(2);
 
     private static RedisKey Key(Guid scanId) => $"recognition:result:{scanId:N}";
 
