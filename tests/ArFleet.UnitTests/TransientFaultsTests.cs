@@ -42,4 +42,14 @@ public sealed class TransientFaultsTests
     [Fact]
     public void Redis_refusing_writes_when_full_is_transient() =>
         Assert.True(TransientFaults.IsTransient(new RedisServerException("OOM command not allowed when used memory > 'maxmemory'.")));
+
+    [Fact]
+    public void A_write_to_a_connection_whose_pipe_closed_is_transient()
+    {
+        // What StackExchange.Redis let through when Redis was killed mid-command: the pipe's own exception, really thrown.
+        var pipe = new System.IO.Pipelines.Pipe();
+        pipe.Writer.Complete();
+        var closed = Assert.Throws<InvalidOperationException>(() => pipe.Writer.GetSpan());
+        Assert.True(TransientFaults.IsTransient(closed));
+    }
 }

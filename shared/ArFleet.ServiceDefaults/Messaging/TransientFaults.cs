@@ -18,6 +18,9 @@ public static class TransientFaults
         RedisServerException redis => redis.Message.StartsWith("LOADING", StringComparison.Ordinal)
             || redis.Message.StartsWith("OOM", StringComparison.Ordinal),
         SocketException or TimeoutException or HttpRequestException => true,
+        // A connection's pipe closed under a write: StackExchange.Redis throws this when Redis dies mid-command (seen in the
+        // Redis fault test as a 500), before it reports the connection lost.
+        InvalidOperationException { TargetSite.DeclaringType.Namespace: "System.IO.Pipelines" } => true,
         // An HTTP call's resilience pipeline gave up on its dependency (a timeout, an open circuit): it is away, not wrong.
         Polly.ExecutionRejectedException => true,
         MassTransit.ConnectionException or MassTransit.TransportUnavailableException or MassTransit.RequestTimeoutException => true,
